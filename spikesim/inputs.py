@@ -1,0 +1,101 @@
+"""Turning user inputs (dense arrays or tonic-style event arrays) into [T, B, N] arrays."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from spikesim.errors import GraphError
+from spikesim.ir import Graph, Input
+
+
+def events_to_dense(
+    events: np.ndarray, dt: float, size: int, n_steps: int | None = None, shape=None
+) -> np.ndarray:
+    """Bin one tonic-style structured event array (``t`` in µs) into a [T, size] count array.
+
+    Channel index: ``x`` for 1-D sensors, or ``ravel_multi_index((p, y, x), shape)`` when
+    ``shape`` = (P, H, W) is given. An event at t µs lands in step ``floor(t / (dt * 1e6))``;
+    events at or after ``n_steps`` are dropped. ``n_steps`` defaults to the last event's step + 1.
+    """
+    names = events.dtype.names or ()
+    if "t" not in names or "x" not in names:
+        raise GraphError(f"events: expected a structured array with fields 't' and 'x', got {names}")
+    steps = np.floor(events["t"].astype(np.float64) / (dt * 1e6)).astype(np.int64)
+    if shape is not None and len(shape) == 3:
+        p = events["p"].astype(np.int64) if "p" in names else np.zeros(len(events), np.int64)
+        y = events["y"].astype(np.int64) if "y" in names else np.zeros(len(events), np.int64)
+        channels = np.ravel_multi_index((p, y, events["x"].astype(np.int64)), shape, mode="raise")
+    else:
+        channels = events["x"].astype(np.int64)
+    if channels.size and (channels.min() < 0 or channels.max() >= size):
+        raise GraphError(f"events: channel indices must lie in [0, {size}), found {channels.max()}")
+    if n_steps is None:
+        n_steps = int(steps.max()) + 1 if steps.size else 1
+    keep = (steps >= 0) & (steps < n_steps)
+    dense = np.zeros((n_steps, size), dtype=np.float64)
+    np.add.at(dense, (steps[keep], channels[keep]), 1.0)
+    return dense
+
+
+def _is_events(value) -> bool:
+    if isinstance(value, np.ndarray):
+        return value.dtype.names is not None
+    return (
+        isinstance(value, Sequence)
+        and len(value) > 0
+        and isinstance(value[0], np.ndarray)
+        and value[0].dtype.names is not None
+    )
+
+
+def normalise_inputs(
+    graph: Graph, inputs, n_steps: int | None = None
+) -> tuple[dict[str, np.ndarray], int, int]:
+    """Return ({input name: float64 [T, B, N]}, T, B) from arrays, dicts or event arrays.
+
+    Accepted per input: a [T, B, N] or [T, N] array, one structured event array, or a list of
+    event arrays (one per batch sample). A bare value is allowed when the graph has one Input.
+    """
+    names = graph.inputs()
+    if not isinstance(inputs, Mapping):
+        if len(names) != 1:
+            raise GraphError(f"inputs: the graph has inputs {names}; pass a dict keyed by name")
+        inputs = {names[0]: inputs}
+    unknown = set(inputs) - set(names)
+    if unknown:
+        raise GraphError(f"inputs: unknown input node(s) {sorted(unknown)} (graph inputs: {names})")
+    missing = set(names) - set(inputs)
+    if missing:
+        raise GraphError(f"inputs: no data for input node(s) {sorted(missing)}")
+    arrays: dict[str, np.ndarray] = {}
+    for name in names:
+        node: Input = graph.nodes[name]
+        value = inputs[name]
+        if _is_events(value):
+            samples = [value] if isinstance(value, np.ndarray) else list(value)
+            horizon = n_steps
+            if horizon is None:
+                ends = [np.floor(s["t"].max() / (graph.dt * 1e6)) + 1 for s in samples if len(s)]
+                horizon = int(max(ends, default=1))
+            dense = np.stack(
+                [events_to_dense(s, graph.dt, node.size, horizon, node.shape) for s in samples], 1
+            )
+        else:
+            dense = np.asarray(value, dtype=np.float64)
+            if dense.ndim == 2:
+                dense = dense[:, None, :]
+            if dense.ndim != 3 or dense.shape[2] != node.size:
+                raise GraphError(
+                    f"inputs[{name!r}]: expected shape [T, B, {node.size}] or [T, {node.size}], "
+                    f"got {list(np.shape(value))}"
+                )
+            if not np.all(np.isfinite(dense)):
+                raise GraphError(f"inputs[{name!r}]: contains NaN or inf")
+        arrays[name] = dense
+    shapes = {name: a.shape[:2] for name, a in arrays.items()}
+    if len(set(shapes.values())) != 1:
+        raise GraphError(f"inputs: every input needs the same [T, B], got {shapes}")
+    steps, batch = next(iter(shapes.values()))
+    return arrays, steps, batch

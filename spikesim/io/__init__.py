@@ -1,0 +1,1 @@
+"""File I/O: atomic writes and the versioned HDF5 graph format."""

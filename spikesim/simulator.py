@@ -1,0 +1,106 @@
+"""The ``Simulator`` interface shared by every backend: ``run``, streaming ``step`` and ``reset``."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from spikesim.errors import GraphError
+from spikesim.inputs import normalise_inputs
+from spikesim.ir import Graph
+from spikesim.result import Recorder, Result, resolve_record
+
+PRECISIONS = {"float32": np.float32, "float64": np.float64}
+
+
+class Simulator(ABC):
+    """A graph compiled for one backend.
+
+    ``run(inputs)`` starts from the initial state and simulates every step of the inputs.
+    ``step(x_t)`` advances the streaming state by one step and returns the recorded values at
+    that step; ``reset()`` returns the streaming state to the initial state.
+    """
+
+    backend: str = "abstract"
+
+    def __init__(
+        self,
+        graph: Graph,
+        batch_size: int | None = None,
+        dtype: str = "float64",
+        record: Mapping[str, list[str]] | None = None,
+    ) -> None:
+        self.graph = graph
+        self.precision = dtype
+        self.dtype = PRECISIONS.get(dtype)
+        self.record = resolve_record(graph, record)
+        self.batch_size = batch_size
+        self.order = graph.update_order()
+        self._streaming = False
+
+    # -- public API ----------------------------------------------------------------------------
+
+    def run(
+        self,
+        inputs,
+        n_steps: int | None = None,
+        record: Mapping[str, list[str]] | None = None,
+        record_to: str | Path | None = None,
+    ) -> Result:
+        """Simulate from the initial state over every step of ``inputs``.
+
+        ``inputs``: [T, B, N] / [T, N] arrays or tonic event arrays, keyed by Input name (a
+        bare value for a single-input graph). ``record`` overrides the compile-time probes;
+        ``record_to`` streams the record to an HDF5 file instead of RAM.
+        """
+        arrays, steps, batch = normalise_inputs(self.graph, inputs, n_steps)
+        self._check_batch(batch)
+        probes = self.record if record is None else resolve_record(self.graph, record)
+        recorder = Recorder(self.graph, probes, steps, batch, self.dtype or np.float64, record_to)
+        self._run(arrays, steps, batch, recorder)
+        self._streaming = False
+        return recorder.result()
+
+    def step(self, x_t) -> dict[str, dict[str, np.ndarray]]:
+        """Advance one step with input ``x_t`` ([B, N] or [N], or a dict by Input name).
+
+        Returns {population: {var: [B, N]}} for the compile-time probes.
+        """
+        arrays, _, batch = normalise_inputs(self.graph, self._one_step(x_t), 1)
+        if not self._streaming or batch != self._stream_batch:
+            self._check_batch(batch)
+            self._reset_stream(batch)
+            self._streaming, self._stream_batch = True, batch
+        return self._step({name: a[0] for name, a in arrays.items()})
+
+    def reset(self) -> None:
+        """Forget the streaming state; the next ``step`` starts from the initial state."""
+        self._streaming = False
+
+    # -- backend hooks -------------------------------------------------------------------------
+
+    @abstractmethod
+    def _run(self, inputs: dict[str, np.ndarray], steps: int, batch: int, recorder: Recorder) -> None:
+        """Simulate ``steps`` steps from the initial state, writing probes into ``recorder``."""
+
+    @abstractmethod
+    def _reset_stream(self, batch: int) -> None:
+        """Allocate the initial streaming state for ``batch`` samples."""
+
+    @abstractmethod
+    def _step(self, inputs: dict[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
+        """One streaming step with {input: [B, N]}; returns the probed values."""
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _one_step(self, x_t):
+        if isinstance(x_t, Mapping):
+            return {k: np.asarray(v, np.float64)[None] for k, v in x_t.items()}
+        return np.asarray(x_t, np.float64)[None]
+
+    def _check_batch(self, batch: int) -> None:
+        if self.batch_size is not None and batch != self.batch_size:
+            raise GraphError(f"inputs: batch size {batch} differs from the compiled batch_size {self.batch_size}")
