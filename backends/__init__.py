@@ -13,6 +13,7 @@ from spikesim.errors import BackendUnavailableError
 #: Backend name -> module implementing it.
 BACKENDS: dict[str, str] = {
     "reference": "spikesim.backends.reference",
+    "numba": "spikesim.backends.numba",
 }
 
 

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from spikesim.errors import UnsupportedFeatureError
-from spikesim.ir import Graph, Input, Population, latency_range
+from spikesim.ir import Graph, Population, latency_range
 
 
 @dataclass(frozen=True)
@@ -64,12 +64,14 @@ def check_supported(graph: Graph, caps: Capabilities, precision: str, backend: s
             fail(where, f"projection type {edge.kind}")
         if edge.bias is not None and np.any(edge.bias != 0) and "projection" not in caps.bias_placement:
             fail(where, "field bias (projection bias not supported)")
-        lo, hi = latency_range(edge)
+        span = latency_range(edge)
+        if span is None:
+            continue
+        lo, hi = span
         if lo < caps.min_latency:
             fail(where, f"field delay: latency {lo} < this backend's min_latency {caps.min_latency}")
         if caps.max_latency is not None and hi > caps.max_latency:
             fail(where, f"field delay: latency {hi} > this backend's max_latency {caps.max_latency}")
         src = graph.nodes[edge.src]
-        graded = isinstance(src, Input) or not getattr(src, "spiking", True)
-        if graded and not caps.graded_input and not isinstance(src, Input):
+        if not caps.graded_input and isinstance(src, Population) and not src.spiking:
             fail(where, f"graded values from non-spiking node {edge.src!r}")

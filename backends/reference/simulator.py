@@ -7,8 +7,8 @@ outputs, and a target sums ``W_L @ out[t - L]`` over the distinct latencies L of
 from __future__ import annotations
 
 import numpy as np
-
 from spikesim.backends.reference.step import PopulationState, initial_state, population_step
+
 from spikesim.ir import Graph, Input, Population, Sparse
 from spikesim.result import Recorder
 from spikesim.simulator import Simulator

@@ -25,7 +25,7 @@ import numpy as np
 from spikesim._version import SEMANTICS_VERSION, __version__
 from spikesim.errors import FormatError, GraphError
 from spikesim.io.atomic import atomic_path
-from spikesim.ir import Continuous, Graph, Input, Output, Population
+from spikesim.ir import Continuous, Graph, Input, Output
 from spikesim.ir.neurons import COEFFICIENTS, NEURON_TYPES
 from spikesim.ir.projections import PROJECTION_TYPES, Sparse
 

@@ -81,7 +81,8 @@ class Graph:
 
     def max_latency(self) -> int:
         """Largest latency (steps) of any nonzero synapse."""
-        return max((latency_range(e)[1] for e in self.edges), default=0)
+        ranges = [latency_range(e) for e in self.edges]
+        return max((r[1] for r in ranges if r is not None), default=0)
 
     def update_order(self) -> list[str]:
         """Input and population names in the order they are updated within a step.
@@ -91,7 +92,8 @@ class Graph:
         names = [n for n, v in self.nodes.items() if not isinstance(v, Output)]
         deps: dict[str, set[str]] = {n: set() for n in names}
         for e in self.edges:
-            if latency_range(e)[0] == 0:  # a zero-latency self-loop makes n depend on itself
+            span = latency_range(e)
+            if span is not None and span[0] == 0:  # a zero-latency self-loop makes n depend on itself
                 deps[e.dst].add(e.src)
         order: list[str] = []
         placed: set[str] = set()

@@ -183,10 +183,13 @@ Projection = Dense | Sparse
 PROJECTION_TYPES: dict[str, type] = {"Dense": Dense, "Sparse": Sparse}
 
 
-def latency_range(edge: Dense | Sparse) -> tuple[int, int]:
-    """(min, max) latency in steps over the synapses with nonzero weight; (0, 0) if none."""
-    _, _, weight, delay = edge.coo()
-    delay = delay[weight != 0]
+def latency_range(edge: Dense | Sparse) -> tuple[int, int] | None:
+    """(min, max) latency in steps over the synapses with nonzero weight; None if there are none.
+
+    Zero-weight synapses carry nothing, so their latencies neither order the update nor
+    constrain which backends can run the edge.
+    """
+    delay = edge.delay[edge.weight != 0]
     if delay.size == 0:
-        return 0, 0
+        return None
     return int(delay.min()), int(delay.max())

@@ -1,0 +1,127 @@
+"""Invalid graphs are rejected with errors that name the node or edge and the field."""
+
+import numpy as np
+import pytest
+
+import spikesim
+from spikesim import LIF, Dense, Graph, GraphError, Input, Output, Sparse, UnsupportedFeatureError
+from spikesim.capabilities import Capabilities, check_supported
+
+
+def _graph(**lif):
+    g = Graph(dt=1e-3)
+    g.add("in", Input(3))
+    g.add("h", LIF(2, **lif))
+    return g
+
+
+def test_shape_mismatch_names_edge_and_expected_shape():
+    g = _graph()
+    with pytest.raises(
+        GraphError, match=r"Dense in->h\.weight: expected shape \(out, in\) = \(2, 3\), got \(3, 2\)"
+    ):
+        g.connect("in", "h", np.ones((3, 2)))
+
+
+def test_negative_delay_is_rejected():
+    with pytest.raises(GraphError, match=r"Dense in->h\.delay: latencies must be >= 0 steps, found -1"):
+        Dense("in", "h", np.ones((2, 3)), delay=np.array([[0, 1, -1], [0, 0, 0]]))
+
+
+def test_fractional_delay_is_rejected():
+    with pytest.raises(GraphError, match="whole steps"):
+        Dense("in", "h", np.ones((2, 3)), delay=np.full((2, 3), 1.5))
+
+
+def test_zero_latency_cycle_is_rejected_but_latency_one_is_fine():
+    g = _graph()
+    g.add("h2", LIF(2))
+    g.connect("in", "h", np.ones((2, 3)))
+    g.connect("h", "h2", np.eye(2))
+    g.connect("h2", "h", np.eye(2), delay=0)
+    with pytest.raises(GraphError, match=r"zero-latency cycle among nodes \['h', 'h2'\]"):
+        g.validate()
+    g.edges[-1] = Dense("h2", "h", np.eye(2), delay=1)
+    assert g.validate().update_order() == ["in", "h", "h2"]
+
+
+def test_zero_latency_self_loop_is_rejected():
+    g = _graph()
+    g.connect("h", "h", np.eye(2), delay=0)
+    with pytest.raises(GraphError, match=r"zero-latency cycle among nodes \['h'\]"):
+        g.validate()
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_nan_and_inf_parameters_are_rejected(bad):
+    with pytest.raises(GraphError, match=r"LIF\.v_th: contains NaN or inf"):
+        LIF(2, v_th=[1.0, bad])
+    with pytest.raises(GraphError, match=r"Dense in->h\.weight: contains NaN or inf"):
+        Dense("in", "h", np.array([[1.0, bad, 0], [0, 0, 0]]))
+
+
+def test_nan_introduced_after_construction_is_caught_by_validate():
+    g = _graph()
+    g.nodes["h"].beta[0] = np.nan
+    with pytest.raises(GraphError, match=r"LIF\.beta: contains NaN or inf"):
+        g.validate()
+
+
+def test_unknown_node_names_list_the_known_ones():
+    g = _graph()
+    with pytest.raises(GraphError, match=r"Dense in->hx\.dst: unknown node 'hx' \(known nodes: h, in\)"):
+        g.connect("in", "hx", np.ones((2, 3)))
+    g.add("out", Output("nope"))
+    with pytest.raises(GraphError, match=r"Output 'out'\.source: unknown node 'nope'"):
+        g.validate()
+
+
+def test_duplicate_sparse_synapses_are_rejected():
+    with pytest.raises(GraphError, match="duplicate synapses"):
+        Sparse("in", "h", (2, 3), post=[0, 0], pre=[1, 1], weight=[1.0, 2.0])
+
+
+def test_euler_rejects_large_steps():
+    with pytest.raises(GraphError, match=r"euler needs dt/tau_mem <= 1"):
+        LIF.from_tau(1, tau_mem=1e-4, dt=1e-3, method="euler")
+
+
+def test_discretisation_mismatch_is_rejected():
+    g = Graph(dt=1e-3, discretisation="exact")
+    g.add("h", LIF.from_tau(1, tau_mem=1e-2, dt=1e-3, method="euler"))
+    with pytest.raises(GraphError, match="node 'h': built with 'euler' but the graph is 'exact'"):
+        g.validate()
+
+
+def test_input_shape_and_nan_errors_name_the_input():
+    g = _graph()
+    g.connect("in", "h", np.ones((2, 3)))
+    sim = spikesim.compile(g)
+    with pytest.raises(
+        GraphError, match=r"inputs\['in'\]: expected shape \[T, B, 3\] or \[T, 3\], got \[4, 1, 5\]"
+    ):
+        sim.run(np.zeros((4, 1, 5)))
+    with pytest.raises(GraphError, match=r"inputs\['in'\]: contains NaN or inf"):
+        sim.run(np.full((4, 1, 3), np.nan))
+
+
+def test_unsupported_feature_names_node_and_field():
+    g = _graph(reset="subtract")
+    g.connect("in", "h", np.ones((2, 3)), delay=0)
+    caps = Capabilities(reset_modes=("zero",), min_latency=1)
+    with pytest.raises(
+        UnsupportedFeatureError, match=r"backend 'x' cannot run node 'h': field reset='subtract'"
+    ):
+        check_supported(g, caps, "float64", "x")
+    g.nodes["h"].reset = "zero"
+    with pytest.raises(
+        UnsupportedFeatureError,
+        match=r"edge in->h: field delay: latency 0 < this backend's min_latency 1",
+    ):
+        check_supported(g, caps, "float64", "x")
+
+
+def test_unknown_backend_lists_choices():
+    g = _graph()
+    with pytest.raises(spikesim.BackendUnavailableError, match="unknown backend 'nope'; choose from"):
+        spikesim.compile(g, backend="nope")
