@@ -13,7 +13,10 @@ from spikesim.errors import BackendUnavailableError
 #: Backend name -> module implementing it.
 BACKENDS: dict[str, str] = {
     "reference": "spikesim.backends.reference",
+    "cupy": "spikesim.backends.cupy",
+    "rram": "spikesim.hardware.rram.backend",
     "numba": "spikesim.backends.numba",
+    "lava": "spikesim.backends.lava",
 }
 
 

@@ -69,8 +69,13 @@ class ShdAdding:
 
     def cache_identity(self) -> dict:
         """What the cache key needs: the source's identity, size, seed and gap."""
-        return {"class": "ShdAdding", "source": self.source.cache_identity(),
-                "n_samples": len(self.pairs), "seed": self.seed, "gap_us": self.gap_us}
+        return {
+            "class": "ShdAdding",
+            "source": self.source.cache_identity(),
+            "n_samples": len(self.pairs),
+            "seed": self.seed,
+            "gap_us": self.gap_us,
+        }
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, int]:
         first, _ = self.source[int(self.pairs[index, 0])]

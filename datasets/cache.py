@@ -31,8 +31,8 @@ from pathlib import Path
 
 import h5py
 import numpy as np
-
 from spikesim.datasets.transforms import DenseTransform
+
 from spikesim.errors import DatasetError
 from spikesim.io.atomic import atomic_path
 
@@ -66,7 +66,9 @@ def _checksum(frames: h5py.Dataset | np.ndarray, offsets: np.ndarray, labels: np
     value = zlib.adler32(np.ascontiguousarray(offsets).tobytes())
     value = zlib.adler32(np.ascontiguousarray(labels).tobytes(), value)
     for start in range(0, frames.shape[0], _CHUNK_ROWS):
-        value = zlib.adler32(np.ascontiguousarray(frames[start : start + _CHUNK_ROWS]).tobytes(), value)
+        value = zlib.adler32(
+            np.ascontiguousarray(frames[start : start + _CHUNK_ROWS]).tobytes(), value
+        )
     return value
 
 
@@ -80,7 +82,7 @@ class CachedDense:
 
     def __init__(self, path: Path):
         self.path = path
-        self._file: h5py.File | None = None
+        self._frames: h5py.Dataset | None = None
         with h5py.File(path, "r") as f:
             self.offsets = f["offsets"][()]
             self.labels = f["labels"][()]
@@ -89,17 +91,17 @@ class CachedDense:
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
-        state["_file"] = None
+        state["_frames"] = None
         return state
 
     def __len__(self) -> int:
         return len(self.labels)
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, int, int]:
-        if self._file is None:  # opened per process: h5py handles must not cross a fork
-            self._file = h5py.File(self.path, "r")
+        if self._frames is None:  # opened per process: h5py handles must not cross a fork
+            self._frames = h5py.File(self.path, "r")["frames"]
         start, stop = self.offsets[index], self.offsets[index + 1]
-        x = self._file["frames"][start:stop].astype(np.float32)
+        x = self._frames[start:stop].astype(np.float32)
         return x, int(self.labels[index]), int(stop - start)
 
 
@@ -125,8 +127,12 @@ def _build(path: Path, key: str, identity: dict, dataset, transform: DenseTransf
     labels = []
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
         frames = f.create_dataset(
-            "frames", shape=(0, n_features), maxshape=(None, n_features), dtype=np.uint16,
-            chunks=(min(_CHUNK_ROWS, 1024), n_features),
+            "frames",
+            shape=(0, n_features),
+            maxshape=(None, n_features),
+            dtype=np.uint16,
+            # ~256 KiB chunks: one sample's rows span few chunks whatever the width.
+            chunks=(max(1, 2**17 // n_features), n_features),
         )
         for index in range(len(dataset)):
             events, label = dataset[index][:2]
@@ -150,7 +156,9 @@ def _build(path: Path, key: str, identity: dict, dataset, transform: DenseTransf
         f.attrs["checksum"] = _checksum(frames, offsets_arr, labels_arr)
 
 
-def cached(dataset, transform: DenseTransform, root: str | os.PathLike | None = None) -> CachedDense:
+def cached(
+    dataset, transform: DenseTransform, root: str | os.PathLike | None = None
+) -> CachedDense:
     """Bin ``dataset`` with ``transform`` once and return the cached result.
 
     ``dataset`` needs ``__len__``, ``__getitem__ -> (events, int label)``, ``sensor_size`` and

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 import numpy as np
-
 from spikesim.datasets.transforms import DenseTransform
 
 
@@ -56,7 +55,11 @@ def collate(
 
 
 def iterate_batches(
-    dataset, batch_size: int, shuffle: bool = False, seed: int = 0, drop_last: bool = False,
+    dataset,
+    batch_size: int,
+    shuffle: bool = False,
+    seed: int = 0,
+    drop_last: bool = False,
     max_len: int | None = None,
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Yield numpy batches ``(x [B, T, C] float32, y [B] int64, lengths [B])`` in one process."""
@@ -78,8 +81,13 @@ def _torch_collate(samples, max_len=None):
 
 
 def torch_loader(
-    dataset, batch_size: int, shuffle: bool = False, num_workers: int = 0, seed: int = 0,
-    drop_last: bool = False, max_len: int | None = None,
+    dataset,
+    batch_size: int,
+    shuffle: bool = False,
+    num_workers: int = 0,
+    seed: int = 0,
+    drop_last: bool = False,
+    max_len: int | None = None,
 ):
     """A ``torch.utils.data.DataLoader`` yielding torch ``(x [B,T,C] float32, y [B] int64, lengths)``.
 
@@ -92,8 +100,12 @@ def torch_loader(
 
     generator = torch.Generator().manual_seed(seed)
     return DataLoader(
-        dataset, batch_size=batch_size, shuffle=shuffle, num_workers=num_workers,
-        drop_last=drop_last, generator=generator,
+        dataset,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        num_workers=num_workers,
+        drop_last=drop_last,
+        generator=generator,
         collate_fn=functools.partial(_torch_collate, max_len=max_len),
         multiprocessing_context="spawn" if num_workers > 0 else None,
         persistent_workers=num_workers > 0,

@@ -15,9 +15,9 @@ import os
 from pathlib import Path
 
 import numpy as np
-
 from spikesim.datasets import sources
 from spikesim.datasets.events import NMNIST_DTYPE, UnsortedPolicy, check_sample
+
 from spikesim.errors import DatasetError
 from spikesim.io.atomic import atomic_path, is_temp_file
 
@@ -30,16 +30,21 @@ _MAX_T_US = 2**23 - 1
 def read_bin(path: str | os.PathLike) -> np.ndarray:
     """Decode one N-MNIST ``.bin`` file to ``(x, y, t, p)`` events, ``t`` in µs (unsorted as stored)."""
     path = Path(path)
-    size = path.stat().st_size
-    if size % 5:
-        whole = size - size % 5
-        raise DatasetError(
-            f"{path}: length {size} bytes is not a multiple of 5; the event at byte offset "
-            f"{whole} is truncated ({size % 5} of 5 bytes present)"
-        )
+    check_length(path)
     import tonic.io  # lazy: tonic imports torch
 
     return tonic.io.read_mnist_file(str(path), dtype=NMNIST_DTYPE)
+
+
+def check_length(path: Path) -> int:
+    """Return the file's size in bytes; raise ``DatasetError`` unless it is a multiple of 5."""
+    size = path.stat().st_size
+    if size % 5:
+        raise DatasetError(
+            f"{path}: length {size} bytes is not a multiple of 5; the event at byte offset "
+            f"{size - size % 5} is truncated ({size % 5} of 5 bytes present)"
+        )
+    return size
 
 
 def encode_events(events: np.ndarray) -> bytes:
@@ -79,7 +84,9 @@ class NMNISTDataset:
     classes = CLASSES
 
     def __init__(
-        self, folder: str | os.PathLike, first_saccade_only: bool = False,
+        self,
+        folder: str | os.PathLike,
+        first_saccade_only: bool = False,
         unsorted: UnsortedPolicy = "sort",
     ):
         self.folder = Path(folder)
@@ -108,8 +115,12 @@ class NMNISTDataset:
         """What the cache key needs: options and every file's size and mtime."""
         from spikesim.datasets.cache import file_identity
 
-        return {"class": "NMNISTDataset", "first_saccade_only": self.first_saccade_only,
-                "unsorted": self.unsorted, "files": [file_identity(f) for f in self.files]}
+        return {
+            "class": "NMNISTDataset",
+            "first_saccade_only": self.first_saccade_only,
+            "unsorted": self.unsorted,
+            "files": [file_identity(f) for f in self.files],
+        }
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, int]:
         file = self.files[index]
@@ -139,8 +150,11 @@ def resolve_split_dir(path: str | os.PathLike, split: str, download: bool = Fals
 
 
 def load_nmnist(
-    path: str | os.PathLike, split: str = "train", download: bool = False,
-    first_saccade_only: bool = False, unsorted: UnsortedPolicy = "sort",
+    path: str | os.PathLike,
+    split: str = "train",
+    download: bool = False,
+    first_saccade_only: bool = False,
+    unsorted: UnsortedPolicy = "sort",
 ) -> NMNISTDataset:
     """Open an N-MNIST split: ``path`` is the split folder or a folder holding ``Train/``/``Test/``."""
     return NMNISTDataset(resolve_split_dir(path, split, download), first_saccade_only, unsorted)

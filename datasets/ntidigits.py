@@ -22,9 +22,9 @@ from pathlib import Path
 
 import h5py
 import numpy as np
-
 from spikesim.datasets import sources
 from spikesim.datasets.events import UnsortedPolicy, audio_events, check_sample
+
 from spikesim.errors import DatasetError
 
 N_CHANNELS = 64
@@ -41,7 +41,10 @@ class NTidigitsDataset:
     classes = CLASSES
 
     def __init__(
-        self, path: str | os.PathLike, split: str = "train", single_digits: bool = True,
+        self,
+        path: str | os.PathLike,
+        split: str = "train",
+        single_digits: bool = True,
         unsorted: UnsortedPolicy = "sort",
     ):
         self.path = Path(path)
@@ -94,8 +97,13 @@ class NTidigitsDataset:
         """What the cache key needs: split, options and the source file's size and mtime."""
         from spikesim.datasets.cache import file_identity
 
-        return {"class": "NTidigitsDataset", "split": self.split, "unsorted": self.unsorted,
-                "single_digits": self.single_digits, "files": [file_identity(self.path)]}
+        return {
+            "class": "NTidigitsDataset",
+            "split": self.split,
+            "unsorted": self.unsorted,
+            "single_digits": self.single_digits,
+            "files": [file_identity(self.path)],
+        }
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, int | str]:
         sample_id = self.ids[index]
@@ -122,8 +130,11 @@ def _text(value: bytes | str) -> str:
 
 
 def load_ntidigits(
-    path: str | os.PathLike, split: str = "train", single_digits: bool = True,
-    download: bool = False, unsorted: UnsortedPolicy = "sort",
+    path: str | os.PathLike,
+    split: str = "train",
+    single_digits: bool = True,
+    download: bool = False,
+    unsorted: UnsortedPolicy = "sort",
 ) -> NTidigitsDataset:
     """Open N-TIDIGITS: ``path`` is ``n-tidigits.hdf5`` or a folder holding it (or ``NTIDIGITS18/``)."""
     path = Path(path)

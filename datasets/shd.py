@@ -22,9 +22,9 @@ from pathlib import Path
 
 import h5py
 import numpy as np
-
 from spikesim.datasets import sources
 from spikesim.datasets.events import UnsortedPolicy, audio_events, check_sample
+
 from spikesim.errors import DatasetError
 
 N_CHANNELS = 700
@@ -45,11 +45,14 @@ class SpikeH5Dataset:
 
     sensor_size = SENSOR_SIZE
 
-    def __init__(self, path: str | os.PathLike, kind: str = "shd", unsorted: UnsortedPolicy = "sort"):
+    def __init__(
+        self, path: str | os.PathLike, kind: str = "shd", unsorted: UnsortedPolicy = "sort"
+    ):
         self.path = Path(path)
         self.kind = kind
         self.unsorted = unsorted
         self._file: h5py.File | None = None
+        self._spikes: tuple[h5py.Dataset, h5py.Dataset] | None = None
         with self._open_checked() as f:
             self.labels = np.asarray(f["labels"][()]).astype(np.int64)
             if "extra/keys" in f:
@@ -94,15 +97,17 @@ class SpikeH5Dataset:
             raise DatasetError(f"{self.path}: datasets differ in length ({found}); expected equal")
         return f
 
-    def _handle(self) -> h5py.File:
+    def _datasets(self) -> tuple[h5py.Dataset, h5py.Dataset]:
         # Opened on first use in each process: h5py handles must not cross a fork or pickle.
-        if self._file is None:
+        # The dataset objects are kept because looking them up costs more than the read.
+        if self._spikes is None:
             self._file = h5py.File(self.path, "r")
-        return self._file
+            self._spikes = (self._file["spikes/times"], self._file["spikes/units"])
+        return self._spikes
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
-        state["_file"] = None
+        state["_file"] = state["_spikes"] = None
         return state
 
     def __len__(self) -> int:
@@ -112,9 +117,9 @@ class SpikeH5Dataset:
         if not -len(self) <= index < len(self):
             raise IndexError(f"{self.path}: sample {index} out of range (N={len(self)})")
         index = index % len(self)
-        f = self._handle()
-        times = np.asarray(f["spikes/times"][index])
-        units = np.asarray(f["spikes/units"][index])
+        times_ds, units_ds = self._datasets()
+        times = np.asarray(times_ds[index])
+        units = np.asarray(units_ds[index])
         if len(times) != len(units):
             raise DatasetError(
                 f"{self.path}: sample {index}: spikes/times has {len(times)} values, "
@@ -132,14 +137,18 @@ class SpikeH5Dataset:
         """What the cache key needs: class, options and the source file's size and mtime."""
         from spikesim.datasets.cache import file_identity
 
-        return {"class": "SpikeH5Dataset", "kind": self.kind, "unsorted": self.unsorted,
-                "files": [file_identity(self.path)]}
+        return {
+            "class": "SpikeH5Dataset",
+            "kind": self.kind,
+            "unsorted": self.unsorted,
+            "files": [file_identity(self.path)],
+        }
 
     def close(self) -> None:
         """Close the HDF5 handle of this process (reopened on next access)."""
         if self._file is not None:
             self._file.close()
-            self._file = None
+            self._file = self._spikes = None
 
 
 def _text(value: bytes | str) -> str:
@@ -172,7 +181,9 @@ def resolve_split_file(
 
 
 def load_shd(
-    path: str | os.PathLike, split: str = "train", download: bool = False,
+    path: str | os.PathLike,
+    split: str = "train",
+    download: bool = False,
     unsorted: UnsortedPolicy = "sort",
 ) -> SpikeH5Dataset:
     """Open an SHD split: ``path`` is ``shd_<split>.h5`` or a folder holding it (or ``SHD/``)."""
@@ -180,7 +191,9 @@ def load_shd(
 
 
 def load_ssc(
-    path: str | os.PathLike, split: str = "train", download: bool = False,
+    path: str | os.PathLike,
+    split: str = "train",
+    download: bool = False,
     unsorted: UnsortedPolicy = "sort",
 ) -> SpikeH5Dataset:
     """Open an SSC split (``train``, ``valid`` or ``test``); same rules as :func:`load_shd`."""

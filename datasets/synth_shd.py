@@ -35,13 +35,11 @@ import numpy as np
 from spikesim.io.atomic import atomic_path
 
 N_CHANNELS = 700
-N_BANDS = 7
 N_CLASSES = 20
-SLOT_MS = 200.0 / (N_BANDS - 1)
 TEMPLATE_SEED = 20191
-CLASS_NAMES = [f"english-{w}" for w in "zero one two three four five six seven eight nine".split()] + [
-    f"german-{w}" for w in "null eins zwei drei vier fuenf sechs sieben acht neun".split()
-]
+CLASS_NAMES = [
+    f"english-{w}" for w in "zero one two three four five six seven eight nine".split()
+] + [f"german-{w}" for w in "null eins zwei drei vier fuenf sechs sieben acht neun".split()]
 
 
 @dataclass(frozen=True)
@@ -58,17 +56,19 @@ class SynthShdConfig:
     spike_jitter_ms: float = 4.0
     n_speakers: int = 12
     n_train_speakers: int = 10
+    n_bands: int = 7
+    span_ms: float = 200.0
 
 
-def class_offsets_ms() -> np.ndarray:
-    """``[20, 7]`` burst offset of each band in each class (ms): distinct slot permutations."""
+def class_offsets_ms(cfg: SynthShdConfig = SynthShdConfig()) -> np.ndarray:
+    """``[20, n_bands]`` burst offset of each band in each class (ms): distinct slot permutations."""
     rng = np.random.default_rng(TEMPLATE_SEED)
     perms: list[tuple[int, ...]] = []
     while len(perms) < N_CLASSES:
-        perm = tuple(int(v) for v in rng.permutation(N_BANDS))
+        perm = tuple(int(v) for v in rng.permutation(cfg.n_bands))
         if perm not in perms:
             perms.append(perm)
-    return np.asarray(perms, dtype=np.float64) * SLOT_MS
+    return np.asarray(perms, dtype=np.float64) * cfg.span_ms / (cfg.n_bands - 1)
 
 
 def speaker_rate_hz(speaker: int) -> float:
@@ -76,12 +76,13 @@ def speaker_rate_hz(speaker: int) -> float:
     return 3.0 + 0.25 * speaker
 
 
-def sample(rng: np.random.Generator, label: int, speaker: int, cfg: SynthShdConfig,
-           offsets_ms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def sample(
+    rng: np.random.Generator, label: int, speaker: int, cfg: SynthShdConfig, offsets_ms: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """One sample: ``(times in s, sorted; units)``."""
-    band_of = np.arange(N_CHANNELS) * N_BANDS // N_CHANNELS
+    band_of = np.arange(N_CHANNELS) * cfg.n_bands // N_CHANNELS
     onset = rng.uniform(*cfg.onset_ms)
-    band_time = onset + offsets_ms[label] + rng.normal(0.0, cfg.band_jitter_ms, N_BANDS)
+    band_time = onset + offsets_ms[label] + rng.normal(0.0, cfg.band_jitter_ms, cfg.n_bands)
     counts = rng.poisson(cfg.spikes_per_channel, N_CHANNELS)
     units = np.repeat(np.arange(N_CHANNELS), counts)
     times = band_time[band_of[units]] + rng.normal(0.0, cfg.spike_jitter_ms, len(units))
@@ -95,35 +96,45 @@ def sample(rng: np.random.Generator, label: int, speaker: int, cfg: SynthShdConf
     return times[keep][order] / 1000.0, units[keep][order]
 
 
-def _write_split(path: Path, rng: np.random.Generator, n: int, speakers: int,
-                 cfg: SynthShdConfig, offsets_ms: np.ndarray) -> None:
+def _write_split(
+    path: Path,
+    rng: np.random.Generator,
+    n: int,
+    speakers: int,
+    cfg: SynthShdConfig,
+    offsets_ms: np.ndarray,
+) -> None:
     labels = np.arange(n) % N_CLASSES
     rng.shuffle(labels)
     speaker = rng.integers(0, speakers, n)
-    with atomic_path(path) as tmp, h5py.File(tmp, "w", track_order=False) as f:
-        times_ds = f.create_dataset("spikes/times", (n,), dtype=h5py.vlen_dtype(np.float16),
-                                    track_times=False)
-        units_ds = f.create_dataset("spikes/units", (n,), dtype=h5py.vlen_dtype(np.uint16),
-                                    track_times=False)
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+        times_ds = f.create_dataset(
+            "spikes/times", (n,), dtype=h5py.vlen_dtype(np.float16), track_times=False
+        )
+        units_ds = f.create_dataset(
+            "spikes/units", (n,), dtype=h5py.vlen_dtype(np.uint16), track_times=False
+        )
         for i in range(n):
             times, units = sample(rng, int(labels[i]), int(speaker[i]), cfg, offsets_ms)
             times_ds[i] = times.astype(np.float16)
             units_ds[i] = units.astype(np.uint16)
         f.create_dataset("labels", data=labels.astype(np.uint16), track_times=False)
-        f.create_dataset("extra/keys", data=np.array([k.encode() for k in CLASS_NAMES]),
-                         track_times=False)
+        f.create_dataset(
+            "extra/keys", data=np.array([k.encode() for k in CLASS_NAMES]), track_times=False
+        )
         f.create_dataset("extra/speaker", data=speaker.astype(np.uint16), track_times=False)
         ids = np.arange(cfg.n_speakers)
         meta = {"gender": ids % 2, "age": 20 + 3 * ids, "body_height": 160 + 2 * ids}
         for key, values in meta.items():
-            f.create_dataset(f"extra/meta_info/{key}", data=values.astype(np.uint16),
-                             track_times=False)
+            f.create_dataset(
+                f"extra/meta_info/{key}", data=values.astype(np.uint16), track_times=False
+            )
 
 
 def generate(out: str | Path, cfg: SynthShdConfig = SynthShdConfig()) -> Path:
     """Write ``<out>/SHD/shd_{train,test}.h5`` deterministically; returns ``<out>/SHD``."""
     folder = Path(out) / "SHD"
-    offsets_ms = class_offsets_ms()
+    offsets_ms = class_offsets_ms(cfg)
     rng = np.random.default_rng(cfg.seed)
     _write_split(folder / "shd_train.h5", rng, cfg.n_train, cfg.n_train_speakers, cfg, offsets_ms)
     _write_split(folder / "shd_test.h5", rng, cfg.n_test, cfg.n_speakers, cfg, offsets_ms)

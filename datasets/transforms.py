@@ -33,8 +33,11 @@ def n_channels(sensor_size: SensorSize) -> int:
 
 
 def bin_events(
-    events: np.ndarray, sensor_size: SensorSize, dt_us: int,
-    n_bins: int | None = None, max_bins: int | None = None,
+    events: np.ndarray,
+    sensor_size: SensorSize,
+    dt_us: int,
+    n_bins: int | None = None,
+    max_bins: int | None = None,
 ) -> np.ndarray:
     """Count events in ``dt_us``-wide bins: ``[T, C]`` float32, ``T`` in steps.
 

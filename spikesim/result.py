@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from spikesim.errors import GraphError
+from spikesim.io.atomic import atomic_path
 from spikesim.ir import Graph, Population
 
 #: Variables a probe may record: spikes (bool), membrane v after reset, synaptic current i.
@@ -78,7 +80,11 @@ class Result:
 
 
 class Recorder:
-    """Buffers recorded variables for a run of T steps and batch B, in RAM or in an HDF5 file."""
+    """Buffers recorded variables for a run of T steps and batch B, in RAM or in an HDF5 file.
+
+    A streamed record is written to a temp file beside ``path`` and renamed over it only by
+    :meth:`result`, so a crashed or aborted run never leaves a half-written record.
+    """
 
     def __init__(
         self,
@@ -91,12 +97,12 @@ class Recorder:
     ) -> None:
         self.graph, self.record, self.path = graph, record, None if path is None else Path(path)
         self._file = None
+        self._atomic = contextlib.ExitStack()
         self._arrays: dict[tuple[str, str], np.ndarray] = {}
         if self.path is not None:
             import h5py
 
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = h5py.File(self.path, "w")
+            self._file = h5py.File(self._atomic.enter_context(atomic_path(self.path)), "w")
             self._file.attrs["format"] = "spikesim-record"
             self._file.attrs["dt"] = graph.dt
         for node, variables in record.items():
@@ -131,6 +137,7 @@ class Recorder:
             import h5py
 
             self._file.close()
+            self._atomic.close()  # fsync the temp file and rename it over the target
             self._file = h5py.File(self.path, "r")
             self._arrays = {key: self._file[f"{key[0]}/{key[1]}"] for key in self._arrays}
         spikes = {n: a for (n, v), a in self._arrays.items() if v == "spikes"}
@@ -139,3 +146,10 @@ class Recorder:
             if v != "spikes":
                 states.setdefault(n, {})[v] = a
         return Result(spikes, states, self.graph.dt, dict(self.graph.outputs()), self.path)
+
+    def abort(self, error: BaseException) -> None:
+        """Discard a streamed record after ``error`` stopped the run (deletes the temp file)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+            self._atomic.__exit__(type(error), error, error.__traceback__)

@@ -60,7 +60,11 @@ class Simulator(ABC):
         self._check_batch(batch)
         probes = self.record if record is None else resolve_record(self.graph, record)
         recorder = Recorder(self.graph, probes, steps, batch, self.dtype or np.float64, record_to)
-        self._run(arrays, steps, batch, recorder)
+        try:
+            self._run(arrays, steps, batch, recorder)
+        except BaseException as err:
+            recorder.abort(err)
+            raise
         self._streaming = False
         return recorder.result()
 

@@ -7,8 +7,13 @@ from spikesim.ir import Graph
 
 
 def capabilities() -> Capabilities:
-    """Everything in docs/semantics.md, in float32 and float64."""
-    return Capabilities()
+    """Everything in docs/semantics.md, in float32 and float64; Loihi fixed point in ``fixed``."""
+    base = Capabilities()
+    return Capabilities(
+        node_types=base.node_types + ("LoihiLIF",),
+        projection_types=base.projection_types + ("LoihiDense",),
+        precisions=base.precisions + ("fixed",),
+    )
 
 
 def availability() -> tuple[bool, str]:
@@ -24,4 +29,8 @@ def compile(graph: Graph, batch_size=None, dtype="float64", record=None, **optio
 
     if options:
         raise GraphError(f"reference backend: unknown options {sorted(options)}")
+    if dtype == "fixed":
+        from spikesim.backends.reference.fixed_simulator import FixedReferenceSimulator
+
+        return FixedReferenceSimulator(graph, batch_size, record)
     return ReferenceSimulator(graph, batch_size, dtype, record)

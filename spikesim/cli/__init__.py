@@ -14,6 +14,9 @@ COMMAND_MODULES = [
     "spikesim.cli.simulate",
     "spikesim.cli.data",
     "spikesim.cli.export",
+    "spikesim.cli.bench",
+    "spikesim.cli.run",
+    "spikesim.cli.rram_sweep",
 ]
 
 

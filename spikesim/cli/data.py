@@ -14,6 +14,20 @@ def _synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fetch(args: argparse.Namespace) -> int:
+    from spikesim.datasets import nmnist, ntidigits, shd
+
+    # Existing files are found first, so a user who has them never triggers a download.
+    if args.name in ("shd", "ssc"):
+        path = shd.resolve_split_file(args.out, args.name, args.split, download=True)
+    elif args.name == "nmnist":
+        path = nmnist.resolve_split_dir(args.out, args.split, download=True)
+    else:
+        path = ntidigits.load_ntidigits(args.out, args.split, download=True).path
+    print(f"{args.name} {args.split}: {path}")
+    return 0
+
+
 def _info(args: argparse.Namespace) -> int:
     from spikesim.datasets.info import describe
 
@@ -35,7 +49,7 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``data synth NAME --out DIR`` and ``data info PATH [--json]``."""
+    """Add ``data synth NAME --out DIR``, ``data fetch NAME --out DIR`` and ``data info PATH``."""
     from spikesim.datasets.bundled import NAMES
 
     parser = subparsers.add_parser("data", help="bundled datasets and dataset file summaries")
@@ -44,6 +58,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     synth.add_argument("name", choices=NAMES)
     synth.add_argument("--out", required=True, help="output folder")
     synth.set_defaults(func=_synth)
+    fetch = sub.add_parser("fetch", help="download a real dataset split (needs internet)")
+    fetch.add_argument("name", choices=("shd", "ssc", "nmnist", "ntidigits"))
+    fetch.add_argument("--split", default="train", help="train, test (SSC: also valid)")
+    fetch.add_argument("--out", required=True, help="folder to download into")
+    fetch.set_defaults(func=_fetch)
     info = sub.add_parser("info", help="describe an SHD/SSC, N-MNIST or N-TIDIGITS file or folder")
     info.add_argument("path")
     info.add_argument("--json", action="store_true", help="print JSON")

@@ -26,6 +26,7 @@ from spikesim._version import SEMANTICS_VERSION, __version__
 from spikesim.errors import FormatError, GraphError
 from spikesim.io.atomic import atomic_path
 from spikesim.ir import Continuous, Graph, Input, Output
+from spikesim.ir.fixed import LoihiDense, LoihiLIF
 from spikesim.ir.neurons import COEFFICIENTS, NEURON_TYPES
 from spikesim.ir.projections import PROJECTION_TYPES, Sparse
 
@@ -72,6 +73,9 @@ def _write_node(g: h5py.Group, node, index: int) -> None:
         g.attrs["refractory"] = node.refractory
         for name in COEFFICIENTS:
             g.create_dataset(name, data=getattr(node, name))
+        if isinstance(node, LoihiLIF):  # integer fields run; the coefficients above are their view
+            g.attrs.update(du=node.du, dv=node.dv, vth_mant=node.vth_mant, bias_exp=node.bias_exp)
+            g.create_dataset("bias_mant", data=node.bias_mant)
         if node.continuous is not None:
             c = g.create_group("continuous")
             c.attrs["dt"] = node.continuous.dt
@@ -82,6 +86,9 @@ def _write_node(g: h5py.Group, node, index: int) -> None:
 
 def _write_edge(g: h5py.Group, edge) -> None:
     g.attrs.update(kind=edge.kind, src=edge.src, dst=edge.dst)
+    if isinstance(edge, LoihiDense):
+        g.attrs.update(weight_exp=edge.weight_exp, num_weight_bits=edge.num_weight_bits, sign_mode=edge.sign_mode)
+        g.create_dataset("weight_mant", data=edge.weight_mant)
     g.create_dataset("weight", data=edge.weight)
     g.create_dataset("delay", data=edge.delay)
     if edge.bias is not None:
@@ -97,11 +104,13 @@ class _Reader:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.at = "/"  # the field being read, for errors h5py raises on damaged files
 
     def fail(self, field: str, expected: str) -> FormatError:
         return FormatError(f"{self.path}: field {field!r}: {expected}")
 
     def attr(self, obj, key: str, kinds=None):
+        self.at = f"{obj.name}@{key}"
         if key not in obj.attrs:
             return self._missing(obj, key, "attribute")
         value = obj.attrs[key]
@@ -114,6 +123,7 @@ class _Reader:
         return value
 
     def array(self, g, key: str, ndim: int | None = None, kind: str = "fiub") -> np.ndarray:
+        self.at = f"{g.name.rstrip('/')}/{key}"
         if key not in g:
             return self._missing(g, key, "dataset")
         ds = g[key]
@@ -131,7 +141,8 @@ class _Reader:
         return value
 
     def _missing(self, obj, key, what):
-        raise self.fail(f"{obj.name.rstrip('/')}/{key}", f"missing {what}")
+        where = f"{obj.name}@{key}" if what == "attribute" else f"{obj.name.rstrip('/')}/{key}"
+        raise self.fail(where, f"missing {what}")
 
 
 def load(path: str | os.PathLike) -> Graph:
@@ -144,30 +155,42 @@ def load(path: str | os.PathLike) -> Graph:
     except OSError as err:
         raise FormatError(f"{path}: not a readable HDF5 file ({err})") from err
     r = _Reader(path)
-    with f:
-        fmt = f.attrs.get("format")
-        fmt = fmt.decode() if isinstance(fmt, bytes) else fmt
-        if fmt != FORMAT:
-            raise r.fail("/@format", f"expected {FORMAT!r}; this is not a spikesim graph file (found {fmt!r})")
-        version = r.attr(f, "format_version", int)
-        if version > FORMAT_VERSION:
-            raise r.fail("/@format_version", f"written by a newer spikesim (version {version} > {FORMAT_VERSION})")
-        try:
-            metadata = json.loads(r.attr(f, "metadata", str))
-        except json.JSONDecodeError as err:
-            raise r.fail("/@metadata", f"expected JSON ({err})") from err
-        graph = Graph(dt=float(r.attr(f, "dt", float)), discretisation=r.attr(f, "discretisation", str), metadata=metadata)
-        if "nodes" not in f or "edges" not in f:
-            raise r.fail("/nodes" if "nodes" not in f else "/edges", "missing group")
-        entries = sorted(f["nodes"].items(), key=lambda kv: r.attr(kv[1], "index", int))
-        try:
-            for name, g in entries:
-                graph.add(name, _read_node(r, g))
-            for _, g in sorted(f["edges"].items()):
-                graph.add_edge(_read_edge(r, g))
-            graph.validate()
-        except GraphError as err:
-            raise FormatError(f"{path}: invalid graph: {err}") from err
+    try:
+        with f:
+            return _read_graph(r, f)
+    except (OSError, RuntimeError, KeyError, AttributeError, TypeError) as err:
+        # h5py reports damaged structures (bad heap, misaligned message) with these types.
+        raise r.fail(r.at, f"corrupt HDF5 data ({type(err).__name__}: {err})") from err
+
+
+def _read_graph(r: _Reader, f: h5py.File) -> Graph:
+    """Parse an open graph file; every missing or malformed field raises FormatError."""
+    path = r.path
+    fmt = f.attrs.get("format")
+    fmt = fmt.decode() if isinstance(fmt, bytes) else fmt
+    if fmt != FORMAT:
+        raise r.fail("/@format", f"expected {FORMAT!r}; this is not a spikesim graph file (found {fmt!r})")
+    version = r.attr(f, "format_version", int)
+    if version > FORMAT_VERSION:
+        raise r.fail("/@format_version", f"written by a newer spikesim (version {version} > {FORMAT_VERSION})")
+    try:
+        metadata = json.loads(r.attr(f, "metadata", str))
+    except json.JSONDecodeError as err:
+        raise r.fail("/@metadata", f"expected JSON ({err})") from err
+    graph = Graph(dt=float(r.attr(f, "dt", float)), discretisation=r.attr(f, "discretisation", str), metadata=metadata)
+    if "nodes" not in f or "edges" not in f:
+        raise r.fail("/nodes" if "nodes" not in f else "/edges", "missing group")
+    r.at = "/nodes"
+    entries = sorted(f["nodes"].items(), key=lambda kv: r.attr(kv[1], "index", int))
+    try:
+        for name, g in entries:
+            graph.add(name, _read_node(r, g))
+        r.at = "/edges"
+        for _, g in sorted(f["edges"].items()):
+            graph.add_edge(_read_edge(r, g))
+        graph.validate()
+    except GraphError as err:
+        raise FormatError(f"{path}: invalid graph: {err}") from err
     return graph
 
 
@@ -178,6 +201,11 @@ def _read_node(r: _Reader, g: h5py.Group):
         return Input(r.attr(g, "size", int), shape)
     if kind == "Output":
         return Output(r.attr(g, "source", str))
+    if kind == LoihiLIF.kind:
+        return LoihiLIF(
+            size=r.attr(g, "size", int), **{k: r.attr(g, k, int) for k in ("du", "dv", "vth_mant", "bias_exp")},
+            bias_mant=r.array(g, "bias_mant", 1, "iu"), v_init=r.array(g, "v_init", 1, "f"),
+        )
     if kind not in NEURON_TYPES:
         raise r.fail(f"{g.name}@kind", f"unknown node kind {kind!r} (known: Input, Output, {', '.join(NEURON_TYPES)})")
     size = r.attr(g, "size", int)
@@ -202,6 +230,12 @@ def _read_node(r: _Reader, g: h5py.Group):
 
 def _read_edge(r: _Reader, g: h5py.Group):
     kind = r.attr(g, "kind", str)
+    if kind == LoihiDense.kind:
+        return LoihiDense(
+            r.attr(g, "src", str), r.attr(g, "dst", str), delay=r.array(g, "delay", 2, "iu"),
+            weight_mant=r.array(g, "weight_mant", 2, "iu"),
+            **{k: r.attr(g, k, int) for k in ("weight_exp", "num_weight_bits", "sign_mode")},
+        )
     if kind not in PROJECTION_TYPES:
         raise r.fail(f"{g.name}@kind", f"unknown projection kind {kind!r} (known: {', '.join(PROJECTION_TYPES)})")
     src, dst = r.attr(g, "src", str), r.attr(g, "dst", str)

@@ -30,18 +30,19 @@ KERNEL_EPS = 1e-7
 
 
 def gaussian_kernel(position: torch.Tensor, sigma: float | torch.Tensor, taps: int) -> torch.Tensor:
-    """Normalised Gaussian over delay taps 0..taps-1: [out, in] positions -> [out, in, taps].
+    """Normalised Gaussian over delay taps: [out, in] positions -> [out, in, taps].
 
-    Index n of the last axis is delay n steps. Each synapse's kernel sums to 1 (within 1e-6).
+    Index n of the last axis is delay ``taps - 1 - n`` steps (the order ``conv1d``, a
+    correlation, needs). Each synapse's kernel sums to 1 (within 1e-6).
     """
-    grid = torch.arange(taps, dtype=position.dtype, device=position.device)
+    grid = torch.arange(taps - 1, -1, -1, dtype=position.dtype, device=position.device)
     g = torch.exp(-0.5 * ((grid - position.unsqueeze(-1)) / sigma) ** 2)
     return g / (g.sum(-1, keepdim=True) + KERNEL_EPS)
 
 
 def onehot_kernel(latency: torch.Tensor, taps: int, dtype: torch.dtype) -> torch.Tensor:
-    """One-hot over delay taps at integer ``latency`` [out, in] -> [out, in, taps]."""
-    return F.one_hot(latency, taps).to(dtype)
+    """One-hot at integer ``latency`` [out, in] -> [out, in, taps], same tap order as above."""
+    return F.one_hot(taps - 1 - latency, taps).to(dtype)
 
 
 class DelayedDense(nn.Module):
@@ -101,7 +102,7 @@ class DelayedDense(nn.Module):
         return rounded.to(torch.int64) + self.latency_offset
 
     def kernel(self, weight: torch.Tensor | None = None) -> torch.Tensor:
-        """[out, in, taps] kernel by delay: Gaussian in training, one-hot when evaluating."""
+        """[out, in, taps] kernel (tap n = delay taps-1-n): Gaussian in training, one-hot in eval."""
         weight = self.weight if weight is None else weight
         if self.taps == 1:
             return weight.unsqueeze(-1)
@@ -115,7 +116,7 @@ class DelayedDense(nn.Module):
         self, x: torch.Tensor, weight: torch.Tensor | None = None, bias: torch.Tensor | None = None
     ) -> torch.Tensor:
         """``[B, in, T] -> [B, out, T]``; ``weight``/``bias`` override the stored ones (BN folding)."""
-        k = self.kernel(weight).flip(-1)  # conv1d correlates: tap taps-1-n is delay n
+        k = self.kernel(weight)
         bias = self.bias if bias is None else bias
         shift = self.taps - 1 + self.latency_offset
         # Left zero padding makes the convolution causal; an offset drops the last sample(s).

@@ -97,4 +97,9 @@ def lif_multistep(
     the update) for a non-spiking LI readout, both [T, B, N]. Coefficients are constants.
     """
     coeffs = Coefficients(*(c.to(device=x.device, dtype=x.dtype) for c in coeffs))
+    if x.is_cuda:  # fused CuPy kernels when cupy can run them (docs/cupy.md); else plain torch
+        from spikesim.backends.cupy.autograd import lif_multistep_cuda, usable
+
+        if usable(x):
+            return lif_multistep_cuda(x, coeffs, surrogate, spiking, reset)
     return _LIFFunction.apply(x, coeffs, surrogate, spiking, reset)

@@ -1,0 +1,160 @@
+"""Loading the backend's CUDA kernels: one ``.cu`` file per job, compiled once per variant.
+
+A variant is a kernel name with its C++ template arguments (``population_chunk<float, f16, 1,
+0>``); CuPy compiles it with NVRTC on first use and keeps it (in memory here, on disk in CuPy's
+cache). ``NVRTC_OPTIONS`` are exactly the options passed to CuPy, and ``all_variants()`` lists
+every variant the backend can request, so the test suite compile-checks them without a GPU.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import itertools
+from dataclasses import dataclass
+from pathlib import Path
+
+KERNEL_DIR = Path(__file__).resolve().parent
+
+
+def _sources_digest() -> str:
+    digest = hashlib.sha1()
+    for path in sorted(KERNEL_DIR.glob("*.cu*")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+#: Options for every kernel. ``--fmad=false`` keeps a*b + c as two rounded operations, as in the
+#: numpy reference; ``-I`` finds ``scalar.cuh``; the digest of all kernel files enters CuPy's
+#: cache key, which otherwise sees only the ``.cu`` text and would miss edits to the header.
+NVRTC_OPTIONS: tuple[str, ...] = (
+    "--std=c++17",
+    "--fmad=false",
+    f"-I{KERNEL_DIR}",
+    f"-DSPIKESIM_KERNELS_DIGEST=0x{_sources_digest()}",
+)
+
+#: numpy / torch dtype name -> the C++ storage type the kernels use for it.
+C_TYPES = {"float64": "double", "float32": "float", "float16": "f16", "bfloat16": "bf16"}
+
+#: Loads issued ahead of the recurrence in the training kernels (steps per unrolled block).
+TRAIN_UNROLL = 8
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """A templated ``__global__`` function in ``file``; ``params`` name its template arguments."""
+
+    file: str
+    name: str
+    params: tuple[str, ...]
+
+    def expression(self, **args) -> str:
+        """The C++ name expression, e.g. ``deliver_csr<float>``, from the template arguments."""
+        missing = set(self.params) - set(args)
+        if missing or set(args) - set(self.params):
+            raise TypeError(
+                f"{self.name}: expected template arguments {self.params}, got {sorted(args)}"
+            )
+        values = ", ".join(
+            str(int(v)) if isinstance(v, bool) else str(v) for v in (args[p] for p in self.params)
+        )
+        return f"{self.name}<{values}>"
+
+
+LIF_FORWARD = Kernel(
+    "lif_train_forward.cu",
+    "lif_train_forward",
+    ("T_IO", "T_SAVE", "SPIKING", "RESET_SUBTRACT", "UNROLL"),
+)
+LIF_BACKWARD = Kernel(
+    "lif_train_backward.cu",
+    "lif_train_backward",
+    ("T_IO", "T_SAVE", "SPIKING", "RESET_SUBTRACT", "SURROGATE", "GRAD_SCALAR", "UNROLL"),
+)
+POPULATION = Kernel(
+    "population.cu", "population_chunk", ("T_VAL", "T_STATE", "SPIKING", "RESET_SUBTRACT")
+)
+DELIVER_CSR = Kernel("deliver_csr.cu", "deliver_csr", ("T_VAL",))
+
+#: Simulation precision -> (value type of inputs, weights and rings; state storage type).
+SIM_TYPES = {
+    "float64": ("double", "double"),
+    "float32": ("float", "float"),
+    "float16": ("float", "f16"),
+}
+#: Training: activation dtypes and saved-membrane dtypes the autograd function accepts.
+TRAIN_IO_TYPES = ("float", "f16", "bf16")
+TRAIN_SAVE_TYPES = ("f16", "float")
+SURROGATE_IDS = {"atan": 0, "superspike": 1}
+
+
+def source(file: str) -> str:
+    """Text of a kernel file of this package."""
+    return (KERNEL_DIR / file).read_text()
+
+
+def all_variants() -> list[tuple[Kernel, str]]:
+    """Every (kernel, name expression) the backend and the autograd function can launch."""
+    out: list[tuple[Kernel, str]] = []
+    for (val, state), spiking, subtract in itertools.product(SIM_TYPES.values(), (1, 0), (0, 1)):
+        out.append(
+            (
+                POPULATION,
+                POPULATION.expression(
+                    T_VAL=val, T_STATE=state, SPIKING=spiking, RESET_SUBTRACT=subtract
+                ),
+            )
+        )
+    for val in sorted({v for v, _ in SIM_TYPES.values()}):
+        out.append((DELIVER_CSR, DELIVER_CSR.expression(T_VAL=val)))
+    for io, save, spiking, subtract in itertools.product(
+        TRAIN_IO_TYPES, TRAIN_SAVE_TYPES, (1, 0), (0, 1)
+    ):
+        out.append(
+            (
+                LIF_FORWARD,
+                LIF_FORWARD.expression(
+                    T_IO=io,
+                    T_SAVE=save,
+                    SPIKING=spiking,
+                    RESET_SUBTRACT=subtract,
+                    UNROLL=TRAIN_UNROLL,
+                ),
+            )
+        )
+        for sg, scalar in itertools.product(SURROGATE_IDS.values(), (0, 1)):
+            out.append(
+                (
+                    LIF_BACKWARD,
+                    LIF_BACKWARD.expression(
+                        T_IO=io,
+                        T_SAVE=save,
+                        SPIKING=spiking,
+                        RESET_SUBTRACT=subtract,
+                        SURROGATE=sg,
+                        GRAD_SCALAR=scalar,
+                        UNROLL=TRAIN_UNROLL,
+                    ),
+                )
+            )
+    return out
+
+
+@functools.cache
+def get(kernel: Kernel, expression: str):
+    """The compiled ``cupy.RawKernel`` of one variant (compiled on first use, then cached)."""
+    import cupy
+
+    module = cupy.RawModule(
+        code=source(kernel.file), options=NVRTC_OPTIONS, name_expressions=[expression]
+    )
+    return module.get_function(expression)
+
+
+def launch(kernel: Kernel, args: tuple, elems: int, block: int = 256, **template) -> None:
+    """Launch one thread per element (``elems`` of them) on CuPy's current stream."""
+    if elems == 0:
+        return
+    grid = (elems + block - 1) // block
+    get(kernel, kernel.expression(**template))((grid,), (block,), args)

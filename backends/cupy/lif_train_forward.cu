@@ -1,0 +1,67 @@
+// Fused multi-step LIF forward for training: one thread per (sample, neuron) runs all T steps.
+// Same update and operation order as spikesim/torch/lif.py (docs/semantics.md §3):
+//   i <- alpha*i + input_gain*x ;  h <- (beta*v + current_gain*i) + bias ;  s <- h > v_th
+//   v <- v_reset where s ("zero")  or  h - v_th*s ("subtract");  LI (not spiking): out = v = h
+// Saved for the backward pass (spiking only): h in T_SAVE (fp16 by default) and the spikes as
+// bits, 32 steps per word, so memory is 2.125 B per neuron-step instead of 8 B for fp32 h + s.
+#include "scalar.cuh"
+
+// Rows of `coeff` [8, N], in the order of spikesim.torch.lif.Coefficients.
+enum { ALPHA = 0, BETA, INPUT_GAIN, CURRENT_GAIN, BIAS, V_TH, V_RESET, V_INIT };
+
+template <typename T_IO, typename T_SAVE, int SPIKING, int RESET_SUBTRACT, int UNROLL>
+__global__ void lif_train_forward(
+    const T_IO* __restrict__ x,         // [T, elems] delivered input
+    T_IO* __restrict__ out,             // [T, elems] spikes (0/1), or v for LI
+    T_SAVE* __restrict__ h_saved,       // [T, elems] pre-threshold membrane (spiking only)
+    unsigned int* __restrict__ bits,    // [ceil(T/32), elems] spike bits (spiking only)
+    const float* __restrict__ coeff,    // [8, size]
+    int save,                           // 0: no backward will follow, skip h and bits
+    int steps, long long elems, int size)
+{
+    const long long e = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (e >= elems) return;
+    const int n = static_cast<int>(e % size);
+    const float alpha = coeff[ALPHA * size + n];
+    const float beta = coeff[BETA * size + n];
+    const float g_in = coeff[INPUT_GAIN * size + n];
+    const float g_cur = coeff[CURRENT_GAIN * size + n];
+    const float bias = coeff[BIAS * size + n];
+    const float v_th = coeff[V_TH * size + n];
+    const float v_reset = coeff[V_RESET * size + n];
+    float v = coeff[V_INIT * size + n];
+    float i = 0.0f;
+    unsigned int word = 0u;
+    for (int t0 = 0; t0 < steps; t0 += UNROLL) {
+        // Issue UNROLL independent loads before the dependent recurrence uses them.
+        float xs[UNROLL];
+#pragma unroll
+        for (int u = 0; u < UNROLL; ++u) {
+            xs[u] = (t0 + u < steps) ? to_f32(x[static_cast<long long>(t0 + u) * elems + e]) : 0.0f;
+        }
+#pragma unroll
+        for (int u = 0; u < UNROLL; ++u) {
+            const int t = t0 + u;
+            if (t >= steps) break;
+            const long long at = static_cast<long long>(t) * elems + e;
+            i = alpha * i + g_in * xs[u];
+            const float h = (beta * v + g_cur * i) + bias;
+            if (SPIKING) {
+                const bool s = h > v_th;
+                out[at] = from_f32<T_IO>(s ? 1.0f : 0.0f);
+                if (save) {
+                    h_saved[at] = from_f32<T_SAVE>(h);
+                    word |= static_cast<unsigned int>(s) << (t & 31);
+                    if ((t & 31) == 31 || t == steps - 1) {
+                        bits[static_cast<long long>(t >> 5) * elems + e] = word;
+                        word = 0u;
+                    }
+                }
+                v = s ? (RESET_SUBTRACT ? h - v_th : v_reset) : h;
+            } else {
+                out[at] = from_f32<T_IO>(h);
+                v = h;
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+"""The Numba CPU backend: event-driven or dense delivery through per-population delay rings,
+the time loop JIT-compiled and cached on disk, samples in parallel (docs/numba.md).
+
+Options of ``compile(graph, backend="numba", ...)``: ``strategy`` = ``"auto"`` (default; per
+source, from its measured density), ``"event"`` or ``"dense"``.
+"""
+
+from __future__ import annotations
+
+from spikesim.capabilities import Capabilities
+from spikesim.ir import Graph
+
+
+def capabilities() -> Capabilities:
+    """Everything in docs/semantics.md, in float32 and float64; Loihi fixed point in ``fixed``."""
+    base = Capabilities()
+    return Capabilities(
+        node_types=base.node_types + ("LoihiLIF",),
+        projection_types=base.projection_types + ("LoihiDense",),
+        precisions=base.precisions + ("fixed",),
+    )
+
+
+def availability() -> tuple[bool, str]:
+    """Usable when numba imports."""
+    try:
+        import numba
+    except ImportError as err:
+        return False, f"numba is not installed ({err}); pip install 'spikesim[cpu]'"
+    return True, f"numba {numba.__version__}, {numba.config.NUMBA_NUM_THREADS} threads"
+
+
+def compile(graph: Graph, batch_size=None, dtype="float64", record=None, **options):  # noqa: A001
+    """Build a NumbaSimulator; the only option is ``strategy`` ("auto", "event", "dense")."""
+    from spikesim.backends.numba.simulator import NumbaSimulator
+
+    from spikesim.errors import GraphError
+
+    unknown = set(options) - {"strategy"}
+    if unknown:
+        raise GraphError(f"numba backend: unknown options {sorted(unknown)} (known: ['strategy'])")
+    if dtype == "fixed":  # LoihiLIF/LoihiDense in int64 (fixed.py); no strategy to choose
+        from spikesim.backends.numba.fixed import FixedNumbaSimulator
+
+        return FixedNumbaSimulator(graph, batch_size, record)
+    return NumbaSimulator(graph, batch_size, dtype, record, **options)

@@ -1,0 +1,172 @@
+"""The Numba kernel: one generic, cached time loop for every graph (docs/numba.md).
+
+The whole jitted call chain lives in this module because Numba's on-disk cache checks only the
+timestamp of the file that defines a function. There is no per-graph code: the graph arrives as
+the flat arrays of ``layout.Layout`` and runtime flags, so the only specialisations are the
+simulation dtype (float32/float64) and the synapse-offset width (int32/int64).
+
+Parallelism is over batch samples (``prange``): every sample owns its state and ring buffer
+and runs the whole time loop alone, so no two threads ever write the same memory and the
+result does not depend on the thread count or on which other samples share the batch.
+No fastmath: the arithmetic is the reference's, operation for operation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+INPUT = 0  # must equal layout.INPUT
+
+
+@njit(cache=True, parallel=True)
+def simulate(t0, x, nodes, coeffs, edges, synapses, state, probes):
+    """Advance every sample by ``x.shape[0]`` steps, the first being global step ``t0``.
+
+    ``x`` [T, B, inputs] holds the input values. The tuples are built by
+    ``simulator.kernel_arguments``: ``nodes`` and ``edges`` the int64 arrays of the Layout,
+    ``coeffs`` the per-neuron coefficients, ``synapses`` = (indptr, syn_offset, syn_weight),
+    ``state`` = (v, i, ref, out, buf, nonzero) updated in place, ``probes`` the recording
+    columns and arrays.
+    """
+    for b in prange(x.shape[1]):
+        _sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes)
+
+
+@njit(cache=True)
+def _sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes):
+    """The time loop of sample ``b``: every node in update order, then its outgoing pushes.
+
+    ``edge_dense[e]`` = 1 pushes every presynaptic value (dense), 0 only the nonzero ones
+    (event-driven); both add the same terms in the same order. ``nonzero`` [B, K] accumulates
+    each node's nonzero outputs (the measured density).
+    """
+    kind, size, offset, input_col, spiking, subtract, refractory, buf_offset, depth, src_ptr = nodes
+    edge_dst, edge_rows, edge_latency, edge_indptr, edge_dense = edges
+    indptr, syn_offset, syn_weight = synapses
+    v, cur, ref, out, buf, nonzero = state
+    col_s, col_v, col_i, rec_s, rec_v, rec_i = probes
+    # Views are taken once per sample: creating one touches the parent array's reference
+    # count, an atomic that all threads would contend for if it happened every step.
+    vb, ib, rb, ob, bb, nzb = v[b], cur[b], ref[b], out[b], buf[b], nonzero[b]
+    active = np.empty(max(1, size.max()), np.int64)
+    for s in range(x.shape[0]):
+        t = t0 + s
+        for k in range(kind.shape[0]):
+            n, off = size[k], offset[k]
+            if kind[k] == INPUT:
+                _load_input(x[s, b, input_col[k] : input_col[k] + n], ob[off : off + n])
+            else:
+                first = buf_offset[k] + (t % depth[k]) * n
+                _update_population(
+                    spiking[k] != 0, subtract[k] != 0, refractory[k], coeffs, off, n,
+                    bb[first : first + n], vb, ib, rb, ob,
+                )
+                _record(s, b, off, n, col_s[k], col_v[k], col_i[k], ob, vb, ib, rec_s, rec_v, rec_i)
+            n_active = _compact(ob[off : off + n], active)
+            nzb[k] += n_active
+            for e in range(src_ptr[k], src_ptr[k + 1]):
+                d = edge_dst[e]
+                ring = bb[buf_offset[d] : buf_offset[d] + depth[d] * size[d]]
+                rows_ptr = indptr[edge_indptr[e] : edge_indptr[e] + n + 1]
+                count = n if edge_dense[e] else n_active
+                if edge_rows[e]:
+                    first = ((t + edge_latency[e]) % depth[d]) * size[d]
+                    _push_rows(ob[off : off + n], active, count, edge_dense[e] != 0, rows_ptr,
+                               syn_weight, ring[first : first + size[d]])
+                else:
+                    _push_synapses(ob[off : off + n], active, count, edge_dense[e] != 0, rows_ptr,
+                                   syn_offset, syn_weight, ring, (t % depth[d]) * size[d])
+
+
+# The helpers below work on slices rather than on offset indices: an index that Numba cannot
+# prove non-negative gets a wraparound check that blocks SIMD vectorisation (measured 8x on the
+# row axpy).
+
+
+@njit(cache=True)
+def _load_input(src, dst):
+    for j in range(src.shape[0]):
+        dst[j] = src[j]
+
+
+@njit(cache=True)
+def _update_population(spiking, subtract, period, coeffs, off, n, slot, v, cur, ref, out):
+    """docs/semantics.md §3 for one population of one sample; reads and clears its ring slot."""
+    alpha, beta, input_gain, current_gain, bias, v_th, v_reset, x_bias = coeffs
+    end = off + n
+    a, bt, gi, gc, bi = alpha[off:end], beta[off:end], input_gain[off:end], current_gain[off:end], bias[off:end]
+    th, vr, xb = v_th[off:end], v_reset[off:end], x_bias[off:end]
+    vv, cc, rr, oo = v[off:end], cur[off:end], ref[off:end], out[off:end]
+    # Branch-free (selects only) so that LLVM can vectorise it: spikes are rare and random,
+    # and a mispredicted branch per neuron costs more than computing both sides.
+    for j in range(n):
+        xin = slot[j] + xb[j]
+        slot[j] = 0.0
+        i_new = a[j] * cc[j] + gi[j] * xin
+        cc[j] = i_new
+        left = rr[j]
+        held = left > 0
+        v_old = vv[j]
+        v_pre = (bt[j] * v_old + gc[j] * i_new) + bi[j]
+        v_pre = v_old if held else v_pre
+        fire = spiking & (v_pre > th[j]) & (not held)
+        reset_to = v_pre - th[j] if subtract else vr[j]
+        vv[j] = reset_to if fire else v_pre
+        rr[j] = period if fire else max(left - 1, 0)
+        oo[j] = (1.0 if fire else 0.0) if spiking else v_pre
+
+
+@njit(cache=True)
+def _record(s, b, off, n, col_s, col_v, col_i, out, v, cur, rec_spikes, rec_v, rec_i):
+    if col_s >= 0:
+        dst_s, src_s = rec_spikes[s, b, col_s : col_s + n], out[off : off + n]
+        for j in range(n):
+            dst_s[j] = src_s[j] != 0
+    if col_v >= 0:
+        dst_v, src_v = rec_v[s, b, col_v : col_v + n], v[off : off + n]
+        for j in range(n):
+            dst_v[j] = src_v[j]
+    if col_i >= 0:
+        dst_i, src_i = rec_i[s, b, col_i : col_i + n], cur[off : off + n]
+        for j in range(n):
+            dst_i[j] = src_i[j]
+
+
+@njit(cache=True)
+def _compact(values, active):
+    """Write the indices of nonzero ``values`` into ``active``; return how many there are."""
+    count = 0
+    for j in range(values.shape[0]):
+        if values[j] != 0:
+            active[count] = j
+            count += 1
+    return count
+
+
+@njit(cache=True)
+def _push_rows(values, active, count, dense, rows_ptr, syn_weight, target):
+    """One-latency edge: ``target`` (the arrival slot) += row j of the weights x value j."""
+    for a in range(count):
+        j = a if dense else active[a]
+        value = values[j]
+        weights = syn_weight[rows_ptr[j] : rows_ptr[j] + target.shape[0]]
+        for q in range(target.shape[0]):
+            target[q] += weights[q] * value
+
+
+@njit(cache=True)
+def _push_synapses(values, active, count, dense, rows_ptr, syn_offset, syn_weight, ring, shift):
+    """Per-synapse latencies: ring[(offset + shift) mod len(ring)] += weight x value j."""
+    span = np.uint64(ring.shape[0])
+    for a in range(count):
+        j = a if dense else active[a]
+        value = values[j]
+        offsets = syn_offset[rows_ptr[j] : rows_ptr[j + 1]]
+        weights = syn_weight[rows_ptr[j] : rows_ptr[j + 1]]
+        for q in range(offsets.shape[0]):
+            # Unsigned: the slot is never negative, and saying so drops a wraparound check.
+            slot = np.uint64(offsets[q] + shift)
+            if slot >= span:
+                slot -= span
+            ring[slot] += weights[q] * value

@@ -1,0 +1,736 @@
+#!/usr/bin/env python3
+"""GPU benchmarks of the CuPy backend against torch peers, one subcommand per measurement.
+
+Every subcommand prints JSON lines (one per measured configuration) and appends them to
+``--out`` (a .jsonl file); ``report`` turns that file into markdown. Timing: CUDA events,
+median of ``--reps`` calls after 3 warm-ups (the method of ../shared/peers/gpu/w1.py).
+
+    python benchmarks/cupy_gpu.py env     --out r.jsonl    # GPU, versions, copy bandwidth
+    python benchmarks/cupy_gpu.py linear  --out r.jsonl    # W1's Linear alone: the matmul floor
+    python benchmarks/cupy_gpu.py w1 --lib spikesim|sj|norse --out r.jsonl
+    python benchmarks/cupy_gpu.py w2      --out r.jsonl    # simulation, batch 256
+    python benchmarks/cupy_gpu.py parity  --out r.jsonl    # fp32 vs tf32 vs bf16 training on shd-synth
+    python benchmarks/cupy_gpu.py report  --out r.jsonl > report.md
+
+W1 (Open Neuromorphic shape): Linear(n, n) + LIF, batch 16, T = 500, binary input at 10 %
+density, forward + backward of out.sum(). "Neuron part" = W1 minus the same Linear alone at
+the same precision; the LIF is also timed alone on a ready input that requires grad.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+T, B = 500, 16
+GIB = 2**30
+
+
+def emit(out: Path, **record) -> dict:
+    """Print one JSON line and append it to ``out``."""
+    line = json.dumps(record)
+    print(line, flush=True)
+    with out.open("a") as f:
+        f.write(line + "\n")
+    return record
+
+
+def cuda_time(fn, reps: int = 10, warm: int = 3) -> float:
+    """Median milliseconds of ``fn`` over ``reps`` calls, CUDA events, after ``warm`` calls."""
+    import torch
+
+    for _ in range(warm):
+        fn()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(reps):
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        fn()
+        end.record()
+        torch.cuda.synchronize()
+        times.append(start.elapsed_time(end))
+    return statistics.median(times)
+
+
+@contextlib.contextmanager
+def precision(mode: str):
+    """fp32: plain; tf32: TF32 matmuls for this block only; bf16: autocast to bfloat16."""
+    import torch
+
+    if mode == "bf16":
+        with torch.autocast("cuda", dtype=torch.bfloat16):
+            yield
+    elif mode == "tf32":
+        old = torch.backends.cuda.matmul.allow_tf32
+        torch.backends.cuda.matmul.allow_tf32 = True
+        try:
+            yield
+        finally:
+            torch.backends.cuda.matmul.allow_tf32 = old
+    else:
+        yield
+
+
+# -- env -----------------------------------------------------------------------------------------
+
+
+def cmd_env(args) -> None:
+    import cupy
+    import torch
+
+    a = torch.empty(2**28, dtype=torch.float32, device="cuda")
+    b = torch.empty_like(a)
+    ms = cuda_time(lambda: b.copy_(a))
+    emit(
+        args.out,
+        kind="env",
+        gpu=torch.cuda.get_device_name(),
+        torch=torch.__version__,
+        cupy=cupy.__version__,
+        cuda_runtime=cupy.cuda.runtime.runtimeGetVersion(),
+        copy_TBps=round(2 * a.numel() * 4 / ms / 1e9, 3),
+    )
+
+
+# -- W1 ------------------------------------------------------------------------------------------
+
+
+def _input(n: int):
+    import torch
+
+    g = torch.Generator(device="cuda").manual_seed(n)
+    return (torch.rand(T, B, n, device="cuda", generator=g) < 0.1).float()
+
+
+def _measure(name: str, n: int, mode: str, model, x, args, extra=None) -> None:
+    """fwd, fwd+bwd time and peak memory of ``model(x)``; spikes of one forward."""
+    import torch
+
+    params = list(model.parameters())
+
+    def step():
+        for p in params:
+            p.grad = None
+        with precision(mode):
+            out = model(x)
+        out.sum().backward()  # the gradient arrives as one expanded value, as in the peers' harness
+
+    def fwd():
+        with torch.no_grad(), precision(mode):
+            model(x)
+
+    try:
+        fwd_ms = cuda_time(fwd, args.reps)
+        torch.cuda.synchronize()
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
+        fb_ms = cuda_time(step, args.reps)
+        peak = torch.cuda.max_memory_allocated() / GIB
+        with torch.no_grad(), precision(mode):
+            spikes = float(model(x).float().sum())
+        emit(
+            args.out,
+            kind="w1",
+            lib=name,
+            n=n,
+            precision=mode,
+            fwd_ms=round(fwd_ms, 3),
+            fwdbwd_ms=round(fb_ms, 3),
+            peak_gib=round(peak, 3),
+            out_spikes=spikes,
+            **(extra or {}),
+        )
+    except Exception as err:  # report and keep going: one library failing must not hide the rest
+        emit(args.out, kind="w1", lib=name, n=n, precision=mode, error=repr(err)[:400])
+
+
+def _lif_alone(name: str, n: int, mode: str, lif, args) -> None:
+    """The neuron layer by itself: fwd+bwd on a ready [T, B, n] input that requires grad."""
+    import torch
+
+    dtype = torch.bfloat16 if mode == "bf16" else torch.float32
+    g = torch.Generator(device="cuda").manual_seed(7)
+    x = (
+        (torch.randn(T, B, n, device="cuda", generator=g) * 0.5 + 0.3)
+        .to(dtype)
+        .requires_grad_(True)
+    )
+
+    def step():
+        x.grad = None
+        lif(x).sum().backward()
+
+    def fwd():
+        with torch.no_grad():
+            lif(x)
+
+    try:
+        emit(
+            args.out,
+            kind="lif_alone",
+            lib=name,
+            n=n,
+            precision=mode,
+            fwd_ms=round(cuda_time(fwd, args.reps), 3),
+            fwdbwd_ms=round(cuda_time(step, args.reps), 3),
+        )
+    except Exception as err:
+        emit(args.out, kind="lif_alone", lib=name, n=n, precision=mode, error=repr(err)[:400])
+
+
+def _spikesim_lif(n: int):
+    import torch
+
+    from spikesim.torch.lif import Coefficients, lif_multistep
+    from spikesim.torch.surrogate import Surrogate
+
+    def vec(v):
+        return torch.full((n,), float(v), device="cuda")
+
+    coeffs = Coefficients(
+        alpha=vec(0),
+        beta=vec(0.9),
+        input_gain=vec(1),
+        current_gain=vec(1),
+        bias=vec(0),
+        v_th=vec(1),
+        v_reset=vec(0),
+        v_init=vec(0),
+    )
+    surrogate = Surrogate("atan", 2.0)
+
+    def lif(cur):
+        return lif_multistep(cur, coeffs, surrogate, True, "zero")
+
+    lif.coeffs, lif.surrogate = coeffs, surrogate
+    return lif
+
+
+def _spikesim_torch_fallback(n: int):
+    """spikesim.torch's plain-torch LIF (what runs without cupy), same neuron settings."""
+    from spikesim.torch.lif import _LIFFunction
+
+    cupy_lif = _spikesim_lif(n)
+    coeffs, surrogate = cupy_lif.coeffs, cupy_lif.surrogate
+    return lambda cur: _LIFFunction.apply(cur, coeffs, surrogate, True, "zero")
+
+
+def _w1_model(n: int, lif):
+    import torch
+
+    class W1(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = torch.nn.Linear(n, n)
+
+        def forward(self, x):
+            return lif(self.fc(x))
+
+    return W1().cuda()
+
+
+def _sj_lif(n: int):
+    """SpikingJelly multi-step LIF (tau = 10, ATan, detached reset): 0.0.0.0.14 with
+    backend='cupy', 2.x with SJ_LIF_CUDA_IMPLEMENTATION (set before the call)."""
+    import importlib.metadata as md
+
+    for name, kind in (("int", int), ("float", float), ("bool", bool)):  # 0.0.0.0.14 on numpy 2
+        if not hasattr(np, name):
+            setattr(np, name, kind)
+    from spikingjelly.activation_based import functional, neuron, surrogate
+
+    version = md.version("spikingjelly")
+    kw = dict(tau=10.0, step_mode="m", surrogate_function=surrogate.ATan(), detach_reset=True)
+    node = (
+        neuron.LIFNode(backend="cupy", **kw) if version.startswith("0.") else neuron.LIFNode(**kw)
+    )
+
+    def run(cur):
+        functional.reset_net(node)
+        return node(cur)
+
+    return version, run
+
+
+def _norse_lif(n: int):
+    import norse.torch as nt
+
+    lif = nt.LIF(nt.LIFParameters(), dt=1e-3).cuda()
+    return lambda cur: lif(cur)[0]
+
+
+def cmd_w1(args) -> None:
+    import torch
+
+    for n in args.sizes:
+        x = _input(n)
+        if args.lib == "spikesim":
+            lif = _spikesim_lif(n)
+            for mode in args.precisions:
+                _measure("spikesim-cupy", n, mode, _w1_model(n, lif), x, args)
+                _lif_alone("spikesim-cupy", n, mode, lif, args)
+            fallback = _spikesim_torch_fallback(n)
+            _measure("spikesim-torch-fallback", n, "fp32", _w1_model(n, fallback), x, args)
+        elif args.lib == "sj":
+            impls = ["cupy"]
+            if (
+                not __import__("importlib.metadata")
+                .metadata.version("spikingjelly")
+                .startswith("0.")
+            ):
+                impls = args.sj_impl
+            for impl in impls:
+                os.environ["SJ_LIF_CUDA_IMPLEMENTATION"] = impl
+                try:
+                    version, lif = _sj_lif(n)
+                except Exception as err:
+                    emit(
+                        args.out,
+                        kind="w1",
+                        lib=f"spikingjelly-{impl}",
+                        n=n,
+                        precision="fp32",
+                        error=repr(err)[:400],
+                    )
+                    continue
+                name = f"spikingjelly-{version}-{impl}"
+                _measure(name, n, "fp32", _w1_model(n, lif), x, args)
+                _lif_alone(name, n, "fp32", lif, args)
+        elif args.lib == "norse":
+            lif = _norse_lif(n)
+            _measure("norse-1.1-LIF", n, "fp32", _w1_model(n, lif), x, args)
+        del x
+        torch.cuda.empty_cache()
+
+
+def _linear_step(fc, x, mode: str):
+    def step():
+        fc.weight.grad = fc.bias.grad = None
+        with precision(mode):
+            out = fc(x)
+        out.float().sum().backward()
+
+    return step
+
+
+def cmd_linear(args) -> None:
+    import torch
+
+    for n in args.sizes:
+        x = _input(n)
+        fc = torch.nn.Linear(n, n).cuda()
+        for mode in ("fp32", "tf32", "bf16"):
+            torch.cuda.empty_cache()
+            torch.cuda.reset_peak_memory_stats()
+            ms = cuda_time(_linear_step(fc, x, mode), args.reps)
+            emit(
+                args.out,
+                kind="linear",
+                n=n,
+                precision=mode,
+                fwdbwd_ms=round(ms, 3),
+                peak_gib=round(torch.cuda.max_memory_allocated() / GIB, 3),
+            )
+        del x, fc
+        torch.cuda.empty_cache()
+
+
+# -- W2 ------------------------------------------------------------------------------------------
+
+W2_SIZES = (140, 256, 256, 20)
+
+
+def w2_workload(batch: int, seed: int = 2, steps: int = 100):
+    """W2 (shd-delay-inference): CUBA LIF 140-256-256-20, alpha 0.8, beta 0.9, theta 1, reset
+    to 0, every synapse its own latency 1 + U{0..24}; Bernoulli input with per-(sample,
+    channel) rates U(0, 0.1). Returns (graph, x [T, B, 140], weights, latencies)."""
+    from spikesim.ir import LIF, Graph, Input
+
+    rng = np.random.default_rng(seed)
+    graph = Graph()
+    graph.add("in", Input(W2_SIZES[0]))
+    names, weights, latencies = ["in"], [], []
+    for k, (n_in, n_out) in enumerate(zip(W2_SIZES, W2_SIZES[1:])):
+        names.append(graph.add(f"l{k}", LIF(n_out, alpha=0.8, beta=0.9)))
+        w = (
+            rng.normal(0.002, (0.03, 0.02, 0.03)[k], (n_out, n_in))
+            .astype(np.float32)
+            .astype(np.float64)
+        )
+        lat = 1 + rng.integers(0, 25, (n_out, n_in))
+        graph.connect(names[-2], names[-1], w, delay=lat)
+        weights.append(w)
+        latencies.append(lat)
+    x = (
+        rng.random((steps, batch, W2_SIZES[0])) < rng.uniform(0, 0.1, (1, batch, W2_SIZES[0]))
+    ).astype(np.float64)
+    return graph.validate(), x, weights, latencies
+
+
+def _wall(fn, reps: int, sync=None) -> float:
+    fn()
+    if sync:
+        sync()
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        if sync:
+            sync()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def _torch_w2(weights, latencies, neuron):
+    """The peers' harness: each layer's input is one GEMM against the latency-split weights
+    (dense delay buffer) plus shifted adds, then the library's neuron loop over T."""
+    import torch
+
+    layers = []
+    for w, lat in zip(weights, latencies):
+        lats = np.unique(lat)
+        w_cat = np.concatenate([np.where(lat == d, w, 0.0).T for d in lats], axis=1)
+        layers.append(
+            (
+                torch.tensor(w_cat, dtype=torch.float32, device="cuda"),
+                [int(d) for d in lats],
+                w.shape[0],
+            )
+        )
+
+    def run(s):
+        for w_cat, lats, n_out in layers:
+            steps, batch, _ = s.shape
+            y = (s.reshape(steps * batch, -1) @ w_cat).reshape(steps, batch, len(lats), n_out)
+            cur = torch.zeros(steps, batch, n_out, device="cuda")
+            for k, d in enumerate(lats):
+                if d < steps:
+                    cur[d:] += y[: steps - d, :, k]
+            s = neuron(cur)
+        return s
+
+    return run
+
+
+def _plain_torch_neuron(cur):
+    import torch
+
+    i = torch.zeros_like(cur[0])
+    v = torch.zeros_like(cur[0])
+    out = []
+    for x in cur.unbind(0):
+        i = 0.8 * i + x
+        v = 0.9 * v + i
+        s = v > 1.0
+        v = torch.where(s, 0.0, v)
+        out.append(s.float())
+    return torch.stack(out)
+
+
+def _norse_neuron():
+    import norse.torch as nt
+    import torch
+
+    k = 1 - 0.9
+    lif = nt.LIF(
+        nt.LIFParameters(
+            tau_syn_inv=torch.tensor(1 - 0.8),
+            tau_mem_inv=torch.tensor(k),
+            v_th=torch.tensor(1.0),
+            v_reset=torch.tensor(0.0),
+            v_leak=torch.tensor(0.0),
+        ),
+        dt=1.0,
+    ).cuda()
+
+    def run(cur):
+        # norse integrates v += (1 - beta) * (i + x - v): scale the input by 1 / (1 - beta).
+        return lif(cur / k)[0]
+
+    return run
+
+
+def _sj_cuba_neuron():
+    from spikingjelly.activation_based import functional, neuron
+
+    node = neuron.CUBALIFNode(c_decay=0.8, v_decay=0.9, v_threshold=1.0, v_reset=0.0).cuda()
+    node.step_mode = "m"
+
+    def run(cur):
+        functional.reset_net(node)
+        return node(cur)
+
+    return run
+
+
+def cmd_w2(args) -> None:
+    import torch
+
+    import spikesim
+
+    graph, x, weights, latencies = w2_workload(args.batch)
+    # numba float64 is the ground truth here: the numpy reference takes minutes at batch 256
+    # (numba conforms to it exactly: tests/backend_numba).
+    numba_full = spikesim.compile(graph, "numba", dtype="float64").run(x)
+    truth = numba_full.counts("l2")
+    unit = f"one batch of {args.batch} samples, T = 100"
+
+    def match(counts):
+        return round(float(np.mean(counts == truth)), 5)
+
+    for dtype in ("float32", "float16"):
+        sim = spikesim.compile(graph, "cupy", dtype=dtype, record={"l2": ["spikes"]})
+        counts = sim.run(x).counts("l2")
+        t = _wall(functools.partial(sim.run, x), args.reps)
+        layers = {}
+        full = spikesim.compile(graph, "cupy", dtype=dtype).run(x)
+        for name in ("l0", "l1", "l2"):
+            layers[name] = round(float(np.mean(full.counts(name) == numba_full.counts(name))), 5)
+        emit(
+            args.out,
+            kind="w2",
+            lib=f"spikesim-cupy-{dtype}",
+            batch=args.batch,
+            wall_s=round(t, 5),
+            samples_per_s=round(args.batch / t, 1),
+            out_spikes=int(counts.sum()),
+            ref_out_spikes=int(truth.sum()),
+            count_match=match(counts),
+            layer_count_match=layers,
+            unit=unit + " (run(): input upload, record download)",
+        )
+    sim = spikesim.compile(graph, "numba", dtype="float32", record={"l2": ["spikes"]})
+    counts = sim.run(x).counts("l2")
+    t = _wall(functools.partial(sim.run, x), 2)
+    emit(
+        args.out,
+        kind="w2",
+        lib=f"spikesim-numba-float32 ({os.cpu_count()} CPU threads)",
+        batch=args.batch,
+        wall_s=round(t, 5),
+        samples_per_s=round(args.batch / t, 1),
+        out_spikes=int(counts.sum()),
+        ref_out_spikes=int(truth.sum()),
+        count_match=match(counts),
+        unit=unit,
+    )
+    xs = torch.tensor(x, dtype=torch.float32, device="cuda")
+    peers = {
+        "plain-torch-loop": lambda: _plain_torch_neuron,
+        "norse-1.1-LIF": _norse_neuron,
+        "spikingjelly-CUBALIFNode": _sj_cuba_neuron,
+    }
+    for name, make in peers.items():
+        try:
+            run = _torch_w2(weights, latencies, make())
+            with torch.no_grad():
+                counts = run(xs).sum(0).cpu().numpy().astype(np.int64)
+                t = _wall(functools.partial(run, xs), args.reps, torch.cuda.synchronize)
+            emit(
+                args.out,
+                kind="w2",
+                lib=name,
+                batch=args.batch,
+                wall_s=round(t, 5),
+                samples_per_s=round(args.batch / t, 1),
+                out_spikes=int(counts.sum()),
+                ref_out_spikes=int(truth.sum()),
+                count_match=match(counts),
+                unit=unit + " (dense delay-buffer GEMM harness, input already on GPU)",
+            )
+        except Exception as err:
+            emit(args.out, kind="w2", lib=name, batch=args.batch, error=repr(err)[:400])
+
+
+# -- training parity -----------------------------------------------------------------------------
+
+
+def _shd_dense(root: str, steps: int = 100, channels: int = 140):
+    """shd-synth binned to ``steps`` steps of 8 ms and 700 -> 140 channels (sums of 5)."""
+    from spikesim.datasets import bundled
+    from spikesim.datasets.shd import load_shd
+
+    from spikesim.inputs import events_to_dense
+
+    path = bundled.ensure("shd-synth", root)
+    out = {}
+    for split in ("train", "test"):
+        ds = load_shd(path, split=split)
+        xs = np.zeros((len(ds), steps, channels), np.float32)
+        for k in range(len(ds)):
+            events = ds[k][0]
+            dense = events_to_dense(events, 8e-3, 700, steps)
+            xs[k] = dense.reshape(steps, channels, 5).sum(-1)
+        out[split] = (xs, np.asarray(ds.labels))
+    return out
+
+
+def _train(mode: str, data, epochs: int) -> dict:
+    """Train Linear(140,256) -> LIF -> Linear(256,C) -> LI (logits: max over time of v), Adam."""
+    import torch
+
+    from spikesim.torch.lif import Coefficients, lif_multistep
+    from spikesim.torch.surrogate import Surrogate
+
+    def coeffs(n, beta, gain):
+        def vec(v):
+            return torch.full((n,), float(v), device="cuda")
+
+        return Coefficients(vec(0), vec(beta), vec(1), vec(gain), vec(0), vec(1), vec(0), vec(0))
+
+    n_classes = int(data["train"][1].max()) + 1
+    torch.manual_seed(0)
+    fc1, fc2 = torch.nn.Linear(140, 256).cuda(), torch.nn.Linear(256, n_classes).cuda()
+    # hidden: LIF, beta 0.9; readout: LI with unit DC gain (current_gain = 1 - beta)
+    c1, c2, surrogate = coeffs(256, 0.9, 1.0), coeffs(n_classes, 0.9, 0.1), Surrogate("atan")
+    opt = torch.optim.Adam(list(fc1.parameters()) + list(fc2.parameters()), lr=2e-3)
+
+    def logits(xb):
+        with precision(mode):
+            s = lif_multistep(fc1(xb), c1, surrogate, True, "zero")
+            v = lif_multistep(fc2(s), c2, surrogate, False, "zero")
+        return v.float().max(0).values
+
+    xs, ys = data["train"]
+    t0 = time.perf_counter()
+    for epoch in range(epochs):
+        order = np.random.default_rng(epoch).permutation(len(xs))
+        for start in range(0, len(order), 128):
+            idx = order[start : start + 128]
+            xb = torch.tensor(xs[idx], device="cuda").transpose(0, 1).contiguous()
+            loss = torch.nn.functional.cross_entropy(
+                logits(xb), torch.tensor(ys[idx], device="cuda")
+            )
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    torch.cuda.synchronize()
+    train_s = time.perf_counter() - t0
+    xt, yt = data["test"]
+    with torch.no_grad():
+        pred = (
+            logits(torch.tensor(xt, device="cuda").transpose(0, 1).contiguous())
+            .argmax(1)
+            .cpu()
+            .numpy()
+        )
+    return dict(
+        test_accuracy=round(float(np.mean(pred == yt)), 4),
+        final_loss=round(float(loss.detach()), 4),
+        train_s=round(train_s, 2),
+    )
+
+
+def cmd_parity(args) -> None:
+    data = _shd_dense(args.data_root)
+    for mode in ("fp32", "tf32", "bf16"):
+        emit(
+            args.out,
+            kind="parity",
+            precision=mode,
+            epochs=args.epochs,
+            **_train(mode, data, args.epochs),
+        )
+
+
+# -- report --------------------------------------------------------------------------------------
+
+
+def cmd_report(args) -> None:
+    rows = [json.loads(line) for line in args.out.read_text().splitlines() if line.strip()]
+    env = next((r for r in rows if r["kind"] == "env"), {})
+    print(f"# CuPy backend on {env.get('gpu', '?')}\n")
+    print(
+        f"torch {env.get('torch')}, cupy {env.get('cupy')}, device copy {env.get('copy_TBps')} TB/s "
+        "(bytes read + written).\n"
+    )
+    linear = {(r["n"], r["precision"]): r for r in rows if r["kind"] == "linear"}
+    alone = {(r["lib"], r["n"], r["precision"]): r for r in rows if r["kind"] == "lif_alone"}
+    print("## W1: Linear(n,n) + LIF, batch 16, T = 500, fwd + bwd of out.sum()\n")
+    print(
+        "| lib | n | precision | fwd ms | fwd+bwd ms | Linear alone ms | neuron part ms "
+        "| LIF alone fwd / fwd+bwd ms | peak GiB | peak - Linear peak GiB | spikes |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        if r["kind"] != "w1":
+            continue
+        if "error" in r:
+            print(
+                f"| {r['lib']} | {r['n']} | {r['precision']} | error: {r['error'][:160]} ||||||||"
+            )
+            continue
+        lin = linear.get((r["n"], r["precision"]), {})
+        part = round(r["fwdbwd_ms"] - lin["fwdbwd_ms"], 3) if lin else "?"
+        mem = round(r["peak_gib"] - lin["peak_gib"], 3) if lin else "?"
+        a = alone.get((r["lib"], r["n"], r["precision"]), {})
+        lif = f"{a.get('fwd_ms', '–')} / {a.get('fwdbwd_ms', a.get('error', '–'))}"
+        print(
+            f"| {r['lib']} | {r['n']} | {r['precision']} | {r['fwd_ms']} | {r['fwdbwd_ms']} | "
+            f"{lin.get('fwdbwd_ms', '?')} | {part} | {lif} | {r['peak_gib']} | {mem} | {r['out_spikes']:.0f} |"
+        )
+    bw = env.get("copy_TBps")
+    if bw:
+        print("\nMemory-traffic floor of spikesim's fused LIF (fwd + bwd, gradient of a sum):")
+        for n in sorted({r["n"] for r in rows if r["kind"] == "w1"}):
+            for label, per in (("fp32 activations", 16.25), ("bf16 activations", 10.25)):
+                floor = per * T * B * n / (bw * 1e9)
+                print(f"- n = {n}, {label}: {per} B per neuron-step -> {floor:.3f} ms at {bw} TB/s")
+    print(
+        "\n## W2: 140-256-256-20 CUBA LIF with per-synapse delays, batch 256, T = 100, inference\n"
+    )
+    print("| lib | wall s | samples/s | out spikes (numba float64) | count match | notes |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        if r["kind"] == "w2":
+            if "error" in r:
+                print(f"| {r['lib']} | error: {r['error'][:120]} |||||")
+            else:
+                note = r.get("layer_count_match", "")
+                print(
+                    f"| {r['lib']} | {r['wall_s']} | {r['samples_per_s']} | {r['out_spikes']} ({r['ref_out_spikes']}) | "
+                    f"{r['count_match']} | {r['unit']} {note} |"
+                )
+    parity = [r for r in rows if r["kind"] == "parity"]
+    if parity:
+        print("\n## Training precision parity (shd-synth, 2-layer SNN, fused kernels)\n")
+        print("| precision | epochs | test accuracy | final loss | train s |")
+        print("|---|---|---|---|---|")
+        for r in parity:
+            print(
+                f"| {r['precision']} | {r['epochs']} | {r['test_accuracy']} | {r['final_loss']} | {r['train_s']} |"
+            )
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("command", choices=["env", "linear", "w1", "w2", "parity", "report"])
+    parser.add_argument(
+        "--out", type=Path, required=True, help="JSON-lines file to append to (report: read)"
+    )
+    parser.add_argument("--lib", default="spikesim", choices=["spikesim", "sj", "norse"])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[4096, 16384])
+    parser.add_argument("--precisions", nargs="+", default=["fp32", "tf32", "bf16"])
+    parser.add_argument("--sj-impl", nargs="+", default=["triton", "cuda"])
+    parser.add_argument("--reps", type=int, default=10)
+    parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--data-root", default="/tmp/spikesim-data")
+    args = parser.parse_args(argv)
+    globals()[f"cmd_{args.command}"](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

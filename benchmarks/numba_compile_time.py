@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""Cold and warm JIT cost of the numba backend, each in a fresh process.
+
+Cold: an empty ``NUMBA_CACHE_DIR``, so the kernel is compiled (float64, then float32). Warm:
+a second process with the same cache directory, so the kernel is loaded from disk. Each time
+is ``compile()`` plus the first ``run()`` of a tiny graph, which is when the JIT happens.
+
+    .venv/bin/python benchmarks/numba_compile_time.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+PROBE = """
+import json, time
+import numpy as np
+import spikesim
+g = spikesim.Graph()
+g.add("in", spikesim.Input(3))
+g.add("lif", spikesim.LIF(2))
+g.connect("in", "lif", np.ones((2, 3)), delay=[[0, 1, 2], [3, 4, 5]])
+times = {}
+for dtype in ("float64", "float32"):
+    start = time.perf_counter()
+    spikesim.compile(g, "numba", dtype=dtype).run(np.ones((4, 3)))
+    times[dtype] = time.perf_counter() - start
+print(json.dumps(times))
+"""
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        result = {}
+        for label in ("cold", "warm"):
+            out = subprocess.run(
+                [sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, check=True
+            )
+            result[label] = {k: round(v, 2) for k, v in json.loads(out.stdout).items()}
+    result["load_average_1min"] = round(os.getloadavg()[0], 2)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Hardware targets: simulated devices and exporters for neuromorphic chips."""

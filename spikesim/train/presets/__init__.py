@@ -1,0 +1,1 @@
+"""Preset run configs (TOML), loaded by name with ``spikesim.train.config.read_raw``."""

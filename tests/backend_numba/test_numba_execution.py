@@ -1,0 +1,149 @@
+"""Strategies, thread counts, batching and streaming of the numba backend give identical results."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+numba = pytest.importorskip(
+    "numba", reason="numba backend needs numba (pip install 'spikesim[cpu]')"
+)
+
+from spikesim.backends import numba as numba_backend  # noqa: E402
+
+import spikesim  # noqa: E402
+from spikesim.conformance import generate_cases  # noqa: E402
+from spikesim.conformance.check import full_record  # noqa: E402
+from spikesim.errors import GraphError  # noqa: E402
+from spikesim.ir import LI, LIF, Graph, Input, Sparse  # noqa: E402
+
+CASES, _ = generate_cases(numba_backend.capabilities(), 8, seed=900, max_batch=5, max_size=24)
+
+
+def _network(seed: int = 3) -> tuple[Graph, np.ndarray]:
+    """140 -> 64 LIF (per-synapse delays 0-9, recurrent sparse) -> 10 LI, 5 % input spikes."""
+    rng = np.random.default_rng(seed)
+    graph = Graph()
+    graph.add("in", Input(140))
+    graph.add("h", LIF.from_tau(64, tau_mem=20e-3, tau_syn=5e-3, refractory=1))
+    graph.add("o", LI.from_tau(10, tau_mem=10e-3))
+    graph.connect("in", "h", rng.normal(0.6, 1.0, (64, 140)), delay=rng.integers(0, 10, (64, 140)))
+    rec = rng.normal(0, 1.0, (64, 64)) * (rng.random((64, 64)) < 0.1)
+    graph.add_edge(Sparse.from_dense("h", "h", rec, delay=rng.integers(1, 5, (64, 64))))
+    graph.connect("h", "o", rng.normal(0, 1.0, (10, 64)))
+    x = (rng.random((60, 6, 140)) < 0.05).astype(np.float64)
+    return graph.validate(), x
+
+
+def _run(graph, x, **options):
+    record = full_record(graph)
+    return spikesim.compile(graph, "numba", record=record, **options).run(x)
+
+
+def _assert_identical(a, b) -> None:
+    for name in a.spikes:
+        np.testing.assert_array_equal(
+            np.asarray(a.spikes[name]), np.asarray(b.spikes[name]), err_msg=name
+        )
+    for name, variables in a.states.items():
+        for var, trace in variables.items():
+            np.testing.assert_array_equal(
+                np.asarray(trace), np.asarray(b.states[name][var]), err_msg=f"{name}.{var}"
+            )
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"seed{c.seed}")
+def test_numba_event_and_dense_are_bit_identical(case):
+    # Both strategies add the same terms in the same order, so even voltages agree bit for bit.
+    _assert_identical(
+        _run(case.graph, case.inputs, strategy="event"),
+        _run(case.graph, case.inputs, strategy="dense"),
+    )
+
+
+def test_numba_same_result_for_any_thread_count():
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("numba has a single thread here (NUMBA_NUM_THREADS=1): nothing to compare")
+    graph, x = _network()
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = _run(graph, x)
+        numba.set_num_threads(2)
+        two = _run(graph, x)
+    finally:
+        numba.set_num_threads(before)
+    assert np.asarray(one.spikes["h"]).sum() > 100, "the network should be active"
+    _assert_identical(one, two)
+
+
+def test_numba_sample_alone_equals_sample_in_batch():
+    graph, x = _network()
+    batch = _run(graph, x)
+    for b in (0, 4):
+        alone = _run(graph, x[:, b : b + 1])
+        for name in batch.spikes:
+            np.testing.assert_array_equal(
+                np.asarray(alone.spikes[name])[:, 0], np.asarray(batch.spikes[name])[:, b]
+            )
+        np.testing.assert_array_equal(
+            np.asarray(alone.states["o"]["v"])[:, 0], np.asarray(batch.states["o"]["v"])[:, b]
+        )
+
+
+def test_numba_streaming_steps_equal_run_and_reset_restarts():
+    graph, x = _network()
+    record = {"h": ["spikes", "v"], "o": ["v"]}
+    sim = spikesim.compile(graph, "numba", record=record)
+    whole = sim.run(x)
+    for _ in range(2):  # the second pass checks that reset() returns to the initial state
+        for t in range(x.shape[0]):
+            got = sim.step(x[t])
+            np.testing.assert_array_equal(got["h"]["spikes"], np.asarray(whole.spikes["h"])[t])
+            np.testing.assert_array_equal(got["h"]["v"], np.asarray(whole.states["h"]["v"])[t])
+            np.testing.assert_array_equal(got["o"]["v"], np.asarray(whole.states["o"]["v"])[t])
+        sim.reset()
+    assert got["h"]["spikes"].dtype == np.bool_
+
+
+def test_numba_streaming_matches_reference_streaming():
+    graph, x = _network()
+    ref = spikesim.compile(graph, "reference")
+    sim = spikesim.compile(graph, "numba")
+    for t in range(x.shape[0]):
+        want, got = ref.step(x[t]), sim.step(x[t])
+        np.testing.assert_array_equal(got["h"]["spikes"], want["h"]["spikes"])
+        np.testing.assert_allclose(got["o"]["v"], want["o"]["v"], rtol=1e-12, atol=1e-12)
+
+
+def test_numba_auto_strategy_follows_measured_density():
+    graph, x = _network()
+    sim = spikesim.compile(graph, "numba")  # strategy="auto"
+    edges = sim.layout.edge_names
+    # Unmeasured populations start event-driven; the 5 % input is event-driven too.
+    assert dict(zip(edges, sim.edge_strategies(x))) == {"in->h": 0, "h->h": 0, "h->o": 0}
+    # A graded input that is nonzero everywhere is pushed densely.
+    graded = np.random.default_rng(0).uniform(0.1, 1.0, x.shape)
+    assert dict(zip(edges, sim.edge_strategies(graded)))["in->h"] == 1
+    sim.run(x)
+    assert 0 < sim.density[sim.layout.names.index("h")] < 0.5
+    # The LI readout outputs its membrane (nonzero almost always): measured density near 1.
+    assert sim.density[sim.layout.names.index("o")] > 0.9
+
+
+def test_numba_rejects_unknown_options():
+    graph, _ = _network()
+    with pytest.raises(GraphError, match="strategy"):
+        spikesim.compile(graph, "numba", strategy="fastest")
+    with pytest.raises(GraphError, match="unknown options"):
+        spikesim.compile(graph, "numba", threads=4)
+
+
+def test_numba_batch_of_graded_inputs_matches_reference_float32():
+    graph, x = _network()
+    graded = x * np.random.default_rng(1).uniform(0.5, 1.5, x.shape)
+    got = spikesim.compile(graph, "numba", dtype="float32", record={"o": ["v"]}).run(graded)
+    want = spikesim.compile(graph, "reference", dtype="float32", record={"o": ["v"]}).run(graded)
+    v_got, v_want = np.asarray(got.states["o"]["v"]), np.asarray(want.states["o"]["v"])
+    assert v_got.dtype == np.float32
+    np.testing.assert_allclose(v_got, v_want, rtol=1e-5, atol=1e-5 * np.abs(v_want).max())
