@@ -25,7 +25,7 @@ from spikesim.errors import DatasetError
 from spikesim.io.atomic import atomic_open
 
 #: Bump when a generator's output changes, so cached copies are regenerated.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 NAMES = ("shd-synth", "nmnist-synth")
 MANIFEST = "spikesim-synth.json"
 

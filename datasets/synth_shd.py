@@ -2,10 +2,10 @@
 
 Generative model (all times in ms; ``docs/datasets.md`` has the full description):
 
-- The 700 channels form 7 **bands** of 100 neighbouring channels (20 groups of 5, so the
+- The 700 channels form 5 **bands** of 140 neighbouring channels (28 groups of 5, so the
   structure survives the delays paper's 700 → 140 pooling).
-- Each class ``c`` is a fixed permutation ``π_c`` of 7 **slots** 33⅓ ms apart: band ``k``
-  bursts at ``o_c(k) = 33.3·π_c(k)`` ms, so offsets span 0..200 ms (20 bins of 10 ms, within a
+- Each class ``c`` is a fixed permutation ``π_c`` of 5 **slots** 50 ms apart: band ``k``
+  bursts at ``o_c(k) = 50·π_c(k)`` ms, so offsets span 0..200 ms (20 bins of 10 ms, within a
   25-bin maximum delay). The 20 permutations are drawn once from ``TEMPLATE_SEED`` and shared
   by every split.
 - A sample starts at a random onset ``b ~ U(50, 450)`` ms. Every channel of band ``k`` fires
@@ -17,7 +17,7 @@ Generative model (all times in ms; ``docs/datasets.md`` has the full description
 So each channel's spike count has the same distribution in every class (Poisson(2) plus
 background): only the *relative timing* of the bands carries the class, and the random onset
 removes absolute time as a cue. Aligning the bands needs delays of up to 200 ms; a network
-without delays sees one band at a time (slots are 33 ms apart).
+without delays sees one band at a time (slots are 50 ms apart, five 10 ms bins).
 
 Files: ``<out>/SHD/shd_train.h5`` (2000 samples, speakers 0..9) and ``shd_test.h5``
 (500 samples, speakers 0..11; 10 and 11 appear only in test, as in SHD), float16 times
@@ -56,7 +56,7 @@ class SynthShdConfig:
     spike_jitter_ms: float = 4.0
     n_speakers: int = 12
     n_train_speakers: int = 10
-    n_bands: int = 7
+    n_bands: int = 5
     span_ms: float = 200.0
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
-
 from spikesim.backends.reference.fixed_simulator import check_fixed_graph, integer_inputs
+
 from spikesim.ir import Graph, Input
 from spikesim.ir.fixed import ACTIVATION_SHIFT, DECAY_SHIFT, STATE_MAX
 from spikesim.result import Recorder
@@ -30,7 +30,9 @@ def _simulate(x, nodes, groups, weights, params, rec_v, rec_u, rec_s):  # pragma
     steps, batch = x.shape[0], x.shape[1]
     n_nodes = nodes.shape[0]
     for b in prange(batch):
-        hist = np.zeros(nodes[n_nodes - 1, 5] + nodes[n_nodes - 1, 3] * nodes[n_nodes - 1, 2], np.int64)
+        hist = np.zeros(
+            nodes[n_nodes - 1, 5] + nodes[n_nodes - 1, 3] * nodes[n_nodes - 1, 2], np.int64
+        )
         n_total = params.shape[1]
         v = params[4].copy()
         u = np.zeros(n_total, np.int64)
@@ -47,7 +49,12 @@ def _simulate(x, nodes, groups, weights, params, rec_v, rec_u, rec_s):  # pragma
                 for n in range(size):
                     a[off + n] = 0
                 for g in range(g_lo, g_hi):
-                    src, latency, exp, w_off = groups[g, 0], groups[g, 1], groups[g, 2], groups[g, 3]
+                    src, latency, exp, w_off = (
+                        groups[g, 0],
+                        groups[g, 1],
+                        groups[g, 2],
+                        groups[g, 3],
+                    )
                     s_size, s_ring, s_hoff = nodes[src, 2], nodes[src, 3], nodes[src, 5]
                     s_slot = s_hoff + ((t - latency) % s_ring) * s_size
                     acc = np.zeros(size, np.int64)
@@ -125,7 +132,9 @@ class FixedNumbaSimulator(Simulator):
         self.params = np.concatenate(params, axis=1).astype(np.int64)
         self.n_inputs = in_off
 
-    def _simulate(self, inputs: dict[str, np.ndarray], steps: int, batch: int) -> dict[str, np.ndarray]:
+    def _simulate(
+        self, inputs: dict[str, np.ndarray], steps: int, batch: int
+    ) -> dict[str, np.ndarray]:
         x = np.zeros((steps, batch, self.n_inputs), np.int64)
         for name, array in inputs.items():
             start = self.input_offsets[name]
@@ -138,7 +147,9 @@ class FixedNumbaSimulator(Simulator):
             "i": np.zeros(shape if "i" in wanted else (0, 0, 0), np.int64),
             "spikes": np.zeros(shape, np.bool_),
         }
-        _simulate(x, self.nodes, self.groups, self.weights, self.params, rec["v"], rec["i"], rec["spikes"])
+        _simulate(
+            x, self.nodes, self.groups, self.weights, self.params, rec["v"], rec["i"], rec["spikes"]
+        )
         return rec
 
     def _write(self, rec, recorder: Recorder, t0: int, probes) -> None:

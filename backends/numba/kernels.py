@@ -30,7 +30,9 @@ def simulate(t0, x, nodes, coeffs, edges, synapses, state, probes):
     columns and arrays.
     """
     for b in prange(x.shape[1]):
-        _sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes)
+        # int64: the prange index is unsigned after parfor lowering, and a second index type
+        # would compile the whole time loop twice.
+        _sample(np.int64(b), t0, x, nodes, coeffs, edges, synapses, state, probes)
 
 
 @njit(cache=True)
@@ -59,8 +61,17 @@ def _sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes):
             else:
                 first = buf_offset[k] + (t % depth[k]) * n
                 _update_population(
-                    spiking[k] != 0, subtract[k] != 0, refractory[k], coeffs, off, n,
-                    bb[first : first + n], vb, ib, rb, ob,
+                    spiking[k] != 0,
+                    subtract[k] != 0,
+                    refractory[k],
+                    coeffs,
+                    off,
+                    n,
+                    bb[first : first + n],
+                    vb,
+                    ib,
+                    rb,
+                    ob,
                 )
                 _record(s, b, off, n, col_s[k], col_v[k], col_i[k], ob, vb, ib, rec_s, rec_v, rec_i)
             n_active = _compact(ob[off : off + n], active)
@@ -72,11 +83,27 @@ def _sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes):
                 count = n if edge_dense[e] else n_active
                 if edge_rows[e]:
                     first = ((t + edge_latency[e]) % depth[d]) * size[d]
-                    _push_rows(ob[off : off + n], active, count, edge_dense[e] != 0, rows_ptr,
-                               syn_weight, ring[first : first + size[d]])
+                    _push_rows(
+                        ob[off : off + n],
+                        active,
+                        count,
+                        edge_dense[e] != 0,
+                        rows_ptr,
+                        syn_weight,
+                        ring[first : first + size[d]],
+                    )
                 else:
-                    _push_synapses(ob[off : off + n], active, count, edge_dense[e] != 0, rows_ptr,
-                                   syn_offset, syn_weight, ring, (t % depth[d]) * size[d])
+                    _push_synapses(
+                        ob[off : off + n],
+                        active,
+                        count,
+                        edge_dense[e] != 0,
+                        rows_ptr,
+                        syn_offset,
+                        syn_weight,
+                        ring,
+                        (t % depth[d]) * size[d],
+                    )
 
 
 # The helpers below work on slices rather than on offset indices: an index that Numba cannot
@@ -95,7 +122,13 @@ def _update_population(spiking, subtract, period, coeffs, off, n, slot, v, cur, 
     """docs/semantics.md §3 for one population of one sample; reads and clears its ring slot."""
     alpha, beta, input_gain, current_gain, bias, v_th, v_reset, x_bias = coeffs
     end = off + n
-    a, bt, gi, gc, bi = alpha[off:end], beta[off:end], input_gain[off:end], current_gain[off:end], bias[off:end]
+    a, bt, gi, gc, bi = (
+        alpha[off:end],
+        beta[off:end],
+        input_gain[off:end],
+        current_gain[off:end],
+        bias[off:end],
+    )
     th, vr, xb = v_th[off:end], v_reset[off:end], x_bias[off:end]
     vv, cc, rr, oo = v[off:end], cur[off:end], ref[off:end], out[off:end]
     # Branch-free (selects only) so that LLVM can vectorise it: spikes are rare and random,

@@ -6,6 +6,8 @@ Each test puts all its graphs into one runner call (``run_many``): a call costs 
 
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
 import pytest
 from spikesim.backends import lava as lava_backend
@@ -35,12 +37,18 @@ def test_random_float_graphs_conform(lava_env):
 
 
 def test_random_fixed_graphs_bit_exact(lava_env):
+    """reference (fixed) == Lava fixed_pt, and == numba (fixed) where numba is installed."""
+    backends = ["numba"] if importlib.util.find_spec("numba") else []
     cases = [generate_fixed_case(seed) for seed in range(12)]
     results = run_many([(_lava(c.graph, "fixed"), c.inputs) for c in cases])
     spikes = 0
     for case, got in zip(cases, results):
-        want = spikesim.compile(case.graph, dtype="fixed", record=full_record(case.graph)).run(case.inputs)
+        record = full_record(case.graph)
+        want = spikesim.compile(case.graph, dtype="fixed", record=record).run(case.inputs)
         compare_results(case.graph, got, want, "fixed")  # tolerance 0: bit-exact
+        for backend in backends:
+            other = spikesim.compile(case.graph, backend=backend, dtype="fixed", record=record).run(case.inputs)
+            compare_results(case.graph, other, want, "fixed")
         spikes += sum(int(np.asarray(s).sum()) for s in got.spikes.values())
     assert spikes > 0
 
