@@ -6,6 +6,7 @@ Every subcommand prints JSON lines (one per measured configuration) and appends 
 median of ``--reps`` calls after 3 warm-ups (the method of ../shared/peers/gpu/w1.py).
 
     python benchmarks/cupy_gpu.py env     --out r.jsonl    # GPU, versions, copy bandwidth
+    python benchmarks/cupy_gpu.py kernels --out r.jsonl    # the fused LIF kernels alone
     python benchmarks/cupy_gpu.py linear  --out r.jsonl    # W1's Linear alone: the matmul floor
     python benchmarks/cupy_gpu.py w1 --lib spikesim|sj|norse --out r.jsonl
     python benchmarks/cupy_gpu.py w2      --out r.jsonl    # simulation, batch 256
@@ -64,21 +65,28 @@ def cuda_time(fn, reps: int = 10, warm: int = 3) -> float:
 
 @contextlib.contextmanager
 def precision(mode: str):
-    """fp32: plain; tf32: TF32 matmuls for this block only; bf16: autocast to bfloat16."""
+    """The forward's precision: bf16 autocasts to bfloat16; fp32 and tf32 change nothing here
+    (TF32 is a matmul flag, scoped over forward and backward by :func:`matmul_flags`)."""
     import torch
 
     if mode == "bf16":
         with torch.autocast("cuda", dtype=torch.bfloat16):
             yield
-    elif mode == "tf32":
-        old = torch.backends.cuda.matmul.allow_tf32
-        torch.backends.cuda.matmul.allow_tf32 = True
-        try:
-            yield
-        finally:
-            torch.backends.cuda.matmul.allow_tf32 = old
     else:
         yield
+
+
+@contextlib.contextmanager
+def matmul_flags(mode: str):
+    """TF32 matmuls inside this block only when ``mode == "tf32"``; the flag is restored after."""
+    import torch
+
+    old = torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = mode == "tf32"
+    try:
+        yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32 = old
 
 
 # -- env -----------------------------------------------------------------------------------------
@@ -121,12 +129,13 @@ def _measure(name: str, n: int, mode: str, model, x, args, extra=None) -> None:
     def step():
         for p in params:
             p.grad = None
-        with precision(mode):
-            out = model(x)
-        out.sum().backward()  # the gradient arrives as one expanded value, as in the peers' harness
+        with matmul_flags(mode):
+            with precision(mode):
+                out = model(x)
+            out.sum().backward()  # the gradient is one expanded value, as in the peers' harness
 
     def fwd():
-        with torch.no_grad(), precision(mode):
+        with torch.no_grad(), matmul_flags(mode), precision(mode):
             model(x)
 
     try:
@@ -313,12 +322,113 @@ def cmd_w1(args) -> None:
         torch.cuda.empty_cache()
 
 
-def _linear_step(fc, x, mode: str):
+def _kernel_ms(fn, launches: int = 20) -> float:
+    """Milliseconds per launch of ``fn`` over back-to-back launches, so host overhead overlaps."""
+    import torch
+
+    fn()
+    times = []
+    for _ in range(5):
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        for _ in range(launches):
+            fn()
+        end.record()
+        torch.cuda.synchronize()
+        times.append(start.elapsed_time(end) / launches)
+    return statistics.median(times)
+
+
+def cmd_kernels(args) -> None:
+    """The fused LIF kernels alone (no autograd, no host overhead) for several unroll depths."""
+    import torch
+    from spikesim.backends.cupy import kernels
+    from spikesim.backends.cupy.autograd import _C_TYPES, _launch
+
+    for n in args.sizes:
+        elems = B * n
+        coeff = (
+            torch.tensor([0, 0.9, 1, 1, 0, 1, 0, 0], device="cuda")
+            .repeat_interleave(n)
+            .reshape(8, n)
+        )
+        for dtype in (torch.float32, torch.bfloat16):
+            x = (torch.randn(T, B, n, device="cuda") * 0.5 + 0.3).to(dtype)
+            out = torch.empty_like(x)
+            h = torch.empty(x.shape, dtype=torch.float16, device="cuda")
+            bits = torch.empty(((T + 31) // 32, B, n), dtype=torch.int32, device="cuda")
+            grad = torch.ones(1, dtype=dtype, device="cuda")
+            grad_x = torch.empty_like(x)
+            io = x.element_size()
+            for unroll in (8, 16, 32):
+                tpl = dict(
+                    T_IO=_C_TYPES[dtype], T_SAVE="f16", SPIKING=1, RESET_SUBTRACT=0, UNROLL=unroll
+                )
+                fwd_args = (
+                    x,
+                    out,
+                    h,
+                    bits,
+                    coeff,
+                    np.int32(1),
+                    np.int32(T),
+                    np.int64(elems),
+                    np.int32(n),
+                )
+                bwd_args = (
+                    grad,
+                    h,
+                    bits,
+                    coeff,
+                    np.float32(2.0),
+                    grad_x,
+                    np.int32(T),
+                    np.int64(elems),
+                    np.int32(n),
+                )
+                fwd = _kernel_ms(
+                    functools.partial(
+                        _launch, kernels.LIF_FORWARD, fwd_args, elems, x.device, **tpl
+                    )
+                )
+                bwd = _kernel_ms(
+                    functools.partial(
+                        _launch,
+                        kernels.LIF_BACKWARD,
+                        bwd_args,
+                        elems,
+                        x.device,
+                        SURROGATE=0,
+                        GRAD_SCALAR=1,
+                        **tpl,
+                    )
+                )
+                fwd_bytes, bwd_bytes = (2 * io + 2.125) * T * elems, (io + 2.125) * T * elems
+                emit(
+                    args.out,
+                    kind="kernels",
+                    n=n,
+                    dtype=str(dtype).split(".")[-1],
+                    unroll=unroll,
+                    fwd_ms=round(fwd, 4),
+                    bwd_ms=round(bwd, 4),
+                    fwd_TBps=round(fwd_bytes / fwd / 1e9, 3),
+                    bwd_TBps=round(bwd_bytes / bwd / 1e9, 3),
+                )
+            del out, h, bits, grad_x
+            torch.cuda.empty_cache()
+
+
+def _linear_step(fc, x, mode: str, grad=None):
     def step():
         fc.weight.grad = fc.bias.grad = None
-        with precision(mode):
-            out = fc(x)
-        out.float().sum().backward()
+        with matmul_flags(mode):
+            with precision(mode):
+                out = fc(x)
+            if grad is None:
+                out.float().sum().backward()
+            else:  # a dense gradient, as the Linear receives from the LIF in W1
+                out.backward(grad.to(out.dtype))
 
     return step
 
@@ -341,7 +451,11 @@ def cmd_linear(args) -> None:
                 fwdbwd_ms=round(ms, 3),
                 peak_gib=round(torch.cuda.max_memory_allocated() / GIB, 3),
             )
-        del x, fc
+        grad = torch.randn(T, B, n, device="cuda")
+        for mode in ("fp32", "tf32", "bf16"):
+            ms = cuda_time(_linear_step(fc, x, mode, grad), args.reps)
+            emit(args.out, kind="linear_dense", n=n, precision=mode, fwdbwd_ms=round(ms, 3))
+        del x, fc, grad
         torch.cuda.empty_cache()
 
 
@@ -488,18 +602,20 @@ def cmd_w2(args) -> None:
     def match(counts):
         return round(float(np.mean(counts == truth)), 5)
 
-    for dtype in ("float32", "float16"):
-        sim = spikesim.compile(graph, "cupy", dtype=dtype, record={"l2": ["spikes"]})
+    # chunk_steps=1: one launch per step, so float16 state is rounded every step
+    for dtype, chunk in (("float32", 512), ("float16", 512), ("float32", 1), ("float16", 1)):
+        opts = dict(dtype=dtype, chunk_steps=chunk)
+        sim = spikesim.compile(graph, "cupy", record={"l2": ["spikes"]}, **opts)
         counts = sim.run(x).counts("l2")
         t = _wall(functools.partial(sim.run, x), args.reps)
         layers = {}
-        full = spikesim.compile(graph, "cupy", dtype=dtype).run(x)
+        full = spikesim.compile(graph, "cupy", **opts).run(x)
         for name in ("l0", "l1", "l2"):
             layers[name] = round(float(np.mean(full.counts(name) == numba_full.counts(name))), 5)
         emit(
             args.out,
             kind="w2",
-            lib=f"spikesim-cupy-{dtype}",
+            lib=f"spikesim-cupy-{dtype}-chunk{chunk}",
             batch=args.batch,
             wall_s=round(t, 5),
             samples_per_s=round(args.batch / t, 1),
@@ -575,7 +691,12 @@ def _shd_dense(root: str, steps: int = 100, channels: int = 140):
     return out
 
 
-def _train(mode: str, data, epochs: int) -> dict:
+def _train(mode: str, data, epochs: int, seed: int) -> dict:
+    with matmul_flags(mode):
+        return _train_scoped(mode, data, epochs, seed)
+
+
+def _train_scoped(mode: str, data, epochs: int, seed: int) -> dict:
     """Train Linear(140,256) -> LIF -> Linear(256,C) -> LI (logits: max over time of v), Adam."""
     import torch
 
@@ -589,7 +710,7 @@ def _train(mode: str, data, epochs: int) -> dict:
         return Coefficients(vec(0), vec(beta), vec(1), vec(gain), vec(0), vec(1), vec(0), vec(0))
 
     n_classes = int(data["train"][1].max()) + 1
-    torch.manual_seed(0)
+    torch.manual_seed(seed)
     fc1, fc2 = torch.nn.Linear(140, 256).cuda(), torch.nn.Linear(256, n_classes).cuda()
     # hidden: LIF, beta 0.9; readout: LI with unit DC gain (current_gain = 1 - beta)
     c1, c2, surrogate = coeffs(256, 0.9, 1.0), coeffs(n_classes, 0.9, 0.1), Surrogate("atan")
@@ -604,7 +725,7 @@ def _train(mode: str, data, epochs: int) -> dict:
     xs, ys = data["train"]
     t0 = time.perf_counter()
     for epoch in range(epochs):
-        order = np.random.default_rng(epoch).permutation(len(xs))
+        order = np.random.default_rng([seed, epoch]).permutation(len(xs))
         for start in range(0, len(order), 128):
             idx = order[start : start + 128]
             xb = torch.tensor(xs[idx], device="cuda").transpose(0, 1).contiguous()
@@ -633,14 +754,16 @@ def _train(mode: str, data, epochs: int) -> dict:
 
 def cmd_parity(args) -> None:
     data = _shd_dense(args.data_root)
-    for mode in ("fp32", "tf32", "bf16"):
-        emit(
-            args.out,
-            kind="parity",
-            precision=mode,
-            epochs=args.epochs,
-            **_train(mode, data, args.epochs),
-        )
+    for seed in range(args.seeds):
+        for mode in ("fp32", "tf32", "bf16"):
+            emit(
+                args.out,
+                kind="parity",
+                precision=mode,
+                epochs=args.epochs,
+                seed=seed,
+                **_train(mode, data, args.epochs, seed),
+            )
 
 
 # -- report --------------------------------------------------------------------------------------
@@ -655,11 +778,13 @@ def cmd_report(args) -> None:
         "(bytes read + written).\n"
     )
     linear = {(r["n"], r["precision"]): r for r in rows if r["kind"] == "linear"}
+    dense = {(r["n"], r["precision"]): r["fwdbwd_ms"] for r in rows if r["kind"] == "linear_dense"}
     alone = {(r["lib"], r["n"], r["precision"]): r for r in rows if r["kind"] == "lif_alone"}
     print("## W1: Linear(n,n) + LIF, batch 16, T = 500, fwd + bwd of out.sum()\n")
     print(
-        "| lib | n | precision | fwd ms | fwd+bwd ms | Linear alone ms | neuron part ms "
-        "| LIF alone fwd / fwd+bwd ms | peak GiB | peak - Linear peak GiB | spikes |"
+        "| lib | n | precision | fwd ms | fwd+bwd ms | Linear alone ms (sum / dense grad) "
+        "| neuron part ms (vs sum / vs dense) | LIF alone fwd / fwd+bwd ms | peak GiB "
+        "| peak - Linear peak GiB | spikes |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
@@ -671,13 +796,16 @@ def cmd_report(args) -> None:
             )
             continue
         lin = linear.get((r["n"], r["precision"]), {})
+        lin_dense = dense.get((r["n"], r["precision"]))
         part = round(r["fwdbwd_ms"] - lin["fwdbwd_ms"], 3) if lin else "?"
+        part_dense = round(r["fwdbwd_ms"] - lin_dense, 3) if lin_dense else "?"
         mem = round(r["peak_gib"] - lin["peak_gib"], 3) if lin else "?"
         a = alone.get((r["lib"], r["n"], r["precision"]), {})
         lif = f"{a.get('fwd_ms', '–')} / {a.get('fwdbwd_ms', a.get('error', '–'))}"
         print(
             f"| {r['lib']} | {r['n']} | {r['precision']} | {r['fwd_ms']} | {r['fwdbwd_ms']} | "
-            f"{lin.get('fwdbwd_ms', '?')} | {part} | {lif} | {r['peak_gib']} | {mem} | {r['out_spikes']:.0f} |"
+            f"{lin.get('fwdbwd_ms', '?')} / {lin_dense} | {part} / {part_dense} | {lif} | {r['peak_gib']} | "
+            f"{mem} | {r['out_spikes']:.0f} |"
         )
     bw = env.get("copy_TBps")
     if bw:
@@ -686,6 +814,16 @@ def cmd_report(args) -> None:
             for label, per in (("fp32 activations", 16.25), ("bf16 activations", 10.25)):
                 floor = per * T * B * n / (bw * 1e9)
                 print(f"- n = {n}, {label}: {per} B per neuron-step -> {floor:.3f} ms at {bw} TB/s")
+    sweep = [r for r in rows if r["kind"] == "kernels"]
+    if sweep:
+        print("\n## Fused LIF kernels alone (20 back-to-back launches, no autograd)\n")
+        print("| n | activations | unroll | fwd ms | fwd TB/s | bwd ms | bwd TB/s |")
+        print("|---|---|---|---|---|---|---|")
+        for r in sweep:
+            print(
+                f"| {r['n']} | {r['dtype']} | {r['unroll']} | {r['fwd_ms']} | {r['fwd_TBps']} | "
+                f"{r['bwd_ms']} | {r['bwd_TBps']} |"
+            )
     print(
         "\n## W2: 140-256-256-20 CUBA LIF with per-synapse delays, batch 256, T = 100, inference\n"
     )
@@ -703,12 +841,17 @@ def cmd_report(args) -> None:
                 )
     parity = [r for r in rows if r["kind"] == "parity"]
     if parity:
-        print("\n## Training precision parity (shd-synth, 2-layer SNN, fused kernels)\n")
-        print("| precision | epochs | test accuracy | final loss | train s |")
-        print("|---|---|---|---|---|")
-        for r in parity:
+        print("\n## Training precision parity (shd-synth, 140-256 LIF - C LI, fused kernels)\n")
+        print(
+            "| precision | epochs | seeds | test accuracy mean ± std | per seed | train s (mean) |"
+        )
+        print("|---|---|---|---|---|---|")
+        for mode in dict.fromkeys(r["precision"] for r in parity):
+            got = [r for r in parity if r["precision"] == mode]
+            acc = np.array([r["test_accuracy"] for r in got])
             print(
-                f"| {r['precision']} | {r['epochs']} | {r['test_accuracy']} | {r['final_loss']} | {r['train_s']} |"
+                f"| {mode} | {got[0]['epochs']} | {len(got)} | {acc.mean():.4f} ± {acc.std():.4f} | "
+                f"{', '.join(f'{a:.3f}' for a in acc)} | {np.mean([r['train_s'] for r in got]):.2f} |"
             )
 
 
@@ -716,7 +859,9 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("command", choices=["env", "linear", "w1", "w2", "parity", "report"])
+    parser.add_argument(
+        "command", choices=["env", "kernels", "linear", "w1", "w2", "parity", "report"]
+    )
     parser.add_argument(
         "--out", type=Path, required=True, help="JSON-lines file to append to (report: read)"
     )
@@ -726,7 +871,8 @@ def main(argv=None) -> None:
     parser.add_argument("--sj-impl", nargs="+", default=["triton", "cuda"])
     parser.add_argument("--reps", type=int, default=10)
     parser.add_argument("--batch", type=int, default=256)
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--data-root", default="/tmp/spikesim-data")
     args = parser.parse_args(argv)
     globals()[f"cmd_{args.command}"](args)

@@ -8,7 +8,7 @@ by N for the per-sample figure. Every backend's output spike counts are checked 
 workload's ``ref_counts``.
 
     .venv/bin/python benchmarks/lava_w2.py --workload /tmp/peers-workloads/shd-delay-inference.npz \
-        --samples 16 --repeats 3 --out benchmarks/results_lava.md
+        --samples 8 --repeats 3 --fixed --out benchmarks/results_lava.md
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from spikesim.hardware.loihi_quantise import quantise
 
 import spikesim
 from spikesim.io.atomic import atomic_open
@@ -50,6 +51,7 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=16, help="samples run (Lava is slow)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--out", type=Path, default=None, help="markdown file to write")
+    ap.add_argument("--fixed", action="store_true", help="also quantise and run dtype='fixed'")
     args = ap.parse_args()
 
     wl = load_workload(args.workload)
@@ -60,43 +62,57 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     rows = []
 
-    lava = spikesim.compile(graph, backend="lava", record=record)
-    start = time.perf_counter()
-    result = lava.run(x)
-    lava_wall = time.perf_counter() - start
-    per_sample = lava.last_timing["sample_run_s"]
-    lava_unit = statistics.median(per_sample[1:]) if len(per_sample) > 1 else per_sample[0]
-    rows.append(("lava floating_pt (out of process)", lava_unit, result,
-                 f"first sample (compile) {per_sample[0]:.2f} s; whole call {lava_wall:.1f} s"))
-
-    for backend in ("numba", "reference"):
-        try:
-            sim = spikesim.compile(graph, backend=backend, record=record)
-        except spikesim.BackendUnavailableError as err:
-            rows.append((backend, float("nan"), None, f"unavailable: {err}"))
-            continue
-        batch_s, res = timed(lambda sim=sim: sim.run(x), args.repeats)
-        rows.append((backend, batch_s / args.samples, res, f"batch of {args.samples}: {batch_s:.3f} s"))
+    variants = [("float64", graph, "floating_pt")]
+    if args.fixed:
+        quantised = quantise(graph)
+        variants.append(("fixed", quantised.graph, "fixed_pt"))
+    lava_unit = {}
+    for dtype, g, tag in variants:
+        lava = spikesim.compile(g, backend="lava", dtype=dtype, record=record)
+        start = time.perf_counter()
+        result = lava.run(x)
+        lava_wall = time.perf_counter() - start
+        per_sample = lava.last_timing["sample_run_s"]
+        lava_unit[dtype] = statistics.median(per_sample[1:]) if len(per_sample) > 1 else per_sample[0]
+        rows.append((f"lava {tag} (out of process)", dtype, lava_unit[dtype], result,
+                     f"first sample (compile) {per_sample[0]:.2f} s; whole call {lava_wall:.1f} s"))
+        for backend in ("numba", "reference"):
+            try:
+                sim = spikesim.compile(g, backend=backend, dtype=dtype, record=record)
+            except spikesim.BackendUnavailableError as err:
+                rows.append((backend, dtype, float("nan"), None, f"unavailable: {err}"))
+                continue
+            batch_s, res = timed(lambda sim=sim: sim.run(x), args.repeats)
+            rows.append((f"{backend} {dtype}", dtype, batch_s / args.samples, res,
+                         f"batch of {args.samples}: {batch_s:.3f} s"))
+    if args.fixed:  # the fixed rows are checked against the fixed reference, bit for bit
+        fixed_ref = spikesim.compile(quantised.graph, dtype="fixed", record=record).run(x).counts("out")
 
     lines = [
         "# Lava vs numba on W2 (shd-delay-inference)",
         "",
         f"Command: `.venv/bin/python benchmarks/lava_w2.py --workload {args.workload} "
-        f"--samples {args.samples} --repeats {args.repeats}`",
+        f"--samples {args.samples} --repeats {args.repeats}{' --fixed' if args.fixed else ''}`",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
         f"1-min load average before: {load_before:.1f} (shared machine: other jobs ran alongside).",
         f"Workload: {'harness file' if 'ref_counts' in wl else 'synthetic_w2(seed=0)'}, "
         f"140->256->256->20 CUBA LIF, per-synapse delays 0..24, T = {x.shape[0]}, first {args.samples} samples.",
         "",
-        "| backend | s per sample (median) | samples/s | lava time / this | output counts match | notes |",
+        "| backend | s per sample (median) | samples/s | lava time / this (same dtype) | output counts match | notes |",
         "|---|---|---|---|---|---|",
     ]
-    for name, unit, res, note in rows:
+    for name, dtype, unit, res, note in rows:
+        want = fixed_ref if dtype == "fixed" else ref_counts
         match = "n/a"
-        if res is not None and ref_counts is not None:
-            match = f"{float((res.counts('out') == ref_counts).mean()):.3f}"
-        ratio = lava_unit / unit if unit == unit else float("nan")
+        if res is not None and want is not None:
+            match = f"{float((res.counts('out') == want).mean()):.3f}"
+        ratio = lava_unit[dtype] / unit if unit == unit else float("nan")
         lines.append(f"| {name} | {unit:.4f} | {1 / unit:.1f} | {ratio:.1f}x | {match} | {note} |")
+    if args.fixed:
+        agreement = float((fixed_ref == ref_counts).mean()) if ref_counts is not None else float("nan")
+        lines += ["", "Fixed rows: the graph quantised by `spikesim.hardware.loihi_quantise.quantise` "
+                  "(defaults); their counts are compared with the fixed reference. Quantisation kept "
+                  f"{agreement:.3f} of the per-(sample, neuron) output counts of the float64 run."]
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:

@@ -1,7 +1,10 @@
 """Quantising a float LIF/IF graph to Loihi 2 fixed point (LoihiLIF + LoihiDense), per layer.
 
-Each population p gets a scale ``lam`` (integer state units per float unit of v): its threshold
-becomes ``vth_mant = round(lam * v_th / 64)`` with ``vth_mant`` = ``target_vth`` (default 256).
+Each population p gets a scale ``lam`` (integer state units per float unit of v), so its
+threshold becomes ``vth_mant = round(lam * v_th / 64)``. By default ``lam`` makes the largest
+incoming weight (or the given percentile of them) fill the 8-bit mantissa at ``weight_exp = 0``,
+so no floor shift loses precision, as long as ``vth_mant`` fits 17 bits; ``target_vth`` fixes
+``vth_mant`` instead.
 The float update ``i <- alpha i + g W s``, ``v <- beta v + c i + b`` maps to Lava's
 ``u <- ... + 64 * shift(m . s, e)``, ``v <- ... + u + bias`` with ``u = lam * c * i``, so each
 incoming edge needs ``m * 2^e ~= lam * c * g * W / 64``: ``e`` is the smallest exponent that
@@ -102,10 +105,31 @@ def _weight_exp(target: np.ndarray, percentile: float) -> int:
     return int(np.clip(np.ceil(np.log2(big / _MANTISSA)), -8, 7))
 
 
+def _drive(graph: Graph, name: str, edge) -> np.ndarray:
+    """Float input weights of ``edge`` into ``name`` as they reach v: current_gain * input_gain * w."""
+    pop = graph.nodes[name]
+    return (pop.current_gain * pop.input_gain)[:, None] * edge.dense()[0]
+
+
+def _scale(graph: Graph, name: str, threshold: float, target_vth: int | None, percentile: float) -> float:
+    """State units per float unit of v: from ``target_vth``, or so that the largest incoming
+    weight fills the 8-bit mantissa at weight_exp 0 (no flooring shift), within 17-bit vth."""
+    most = (2**17 - 1) * (1 << VTH_SHIFT) / threshold
+    if target_vth is not None:
+        return min(target_vth * (1 << VTH_SHIFT) / threshold, most)
+    peaks = [
+        float(np.percentile(np.abs(w[w != 0]), percentile))
+        for w in (_drive(graph, name, e) for e in graph.incoming(name)) if np.any(w)
+    ]
+    if not peaks:
+        return min(DEFAULT_TARGET_VTH * (1 << VTH_SHIFT) / threshold, most)
+    return min((1 << ACTIVATION_SHIFT) * _MANTISSA / max(peaks), most)
+
+
 def quantise(
     graph: Graph,
     inputs: dict[str, np.ndarray] | np.ndarray | None = None,
-    target_vth: int = DEFAULT_TARGET_VTH,
+    target_vth: int | None = None,
     percentile: float = 100.0,
 ) -> Quantised:
     """Convert a float LIF/IF graph to LoihiLIF/LoihiDense; see the module docstring.
@@ -125,7 +149,7 @@ def quantise(
         threshold = float(np.median(node.v_th))
         if threshold <= 0:
             raise UnsupportedFeatureError(f"quantise: node {name!r}: v_th must be > 0, found {threshold}")
-        lam = target_vth * (1 << VTH_SHIFT) / threshold
+        lam = _scale(graph, name, threshold, target_vth, percentile)
         du, du_err = _decay(node.alpha, 1)
         dv, dv_err = _decay(node.beta, 0)
         bias = lam * node.bias
@@ -138,13 +162,11 @@ def quantise(
         scales[name] = lam
         layers[name] = LayerReport(lam, fixed.nodes[name].vth_mant, du, dv, max(du_err, dv_err))
     for edge in graph.edges:
-        weight, delay = edge.dense()
-        dst = graph.nodes[edge.dst]
-        target = scales[edge.dst] * (dst.current_gain * dst.input_gain)[:, None] * weight / (1 << ACTIVATION_SHIFT)
+        target = scales[edge.dst] * _drive(graph, edge.dst, edge) / (1 << ACTIVATION_SHIFT)
         exp = _weight_exp(target, percentile)
         step = 2 if target.min() < 0 < target.max() else 1  # Lava floors mixed-sign mantissas to even
         mant = np.clip(step * np.round(target / (step * 2.0**exp)), -256, 255).astype(np.int64)
-        q = LoihiDense(edge.src, edge.dst, weight_mant=mant, weight_exp=exp, delay=delay)
+        q = LoihiDense(edge.src, edge.dst, weight_mant=mant, weight_exp=exp, delay=edge.dense()[1])
         fixed.add_edge(q)
         report = layers[edge.dst]
         report.weight_exp[edge.src] = exp

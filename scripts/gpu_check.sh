@@ -6,12 +6,13 @@
 #   3. benchmarks W1 (spikesim vs SpikingJelly 0.0.0.0.14 CuPy and 2.0, norse) and W2;
 #   4. checks training accuracy parity of fp32 / tf32 / bf16 on shd-synth;
 #   5. writes results.jsonl, report.md, pytest.xml and gpu_check.log into $OUT.
-# Each stage has a time limit, trimmed so the whole script ends within $BUDGET seconds.
+# Each stage has a time limit, trimmed so the whole script ends within $BUDGET seconds;
+# STAGES="tests w1-spikesim" runs only the stages named.
 set -u
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/spikesim-gpu-check}
 PY=${PY:-python3}
-BUDGET=${BUDGET:-450}
+BUDGET=${BUDGET:-420}
 mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1 CUPY_CACHE_DIR=/tmp/cupy-cache
 LOG="$OUT/gpu_check.log"
@@ -24,6 +25,9 @@ SJ14=/tmp/sj14-site
 stage() {  # stage NAME LIMIT_S COMMAND...: run with a timeout, log, never abort the script
     local name=$1 limit=$2
     shift 2
+    if [[ -n "${STAGES:-}" && " $STAGES " != *" $name "* ]]; then
+        return  # STAGES="tests w1-spikesim ..." runs only the stages named
+    fi
     local left=$((BUDGET - SECONDS - 10))
     if ((left < 15)); then
         echo "== $name skipped: budget spent" | tee -a "$LOG"
@@ -49,13 +53,14 @@ stage tests 170 "$PY" -m pytest -q -p no:cacheprovider --junitxml="$OUT/pytest.x
     tests/cupy/test_cupy_conformance.py tests/cupy/test_cupy_training.py
 tail -n 15 "$LOG" | grep -E "passed|failed|error" | tail -n 3
 stage env 30 $B env --out "$RES"
+stage kernels 60 $B kernels --out "$RES"
 stage linear 60 $B linear --out "$RES"
 stage w1-spikesim 70 $B w1 --lib spikesim --out "$RES"
 stage w1-sj14 70 env PYTHONPATH="$SJ14" $B w1 --lib sj --out "$RES"
 stage w2 70 env PYTHONPATH="$SITE" $B w2 --out "$RES"
 stage w1-sj2 80 env PYTHONPATH="$SITE" $B w1 --lib sj --sj-impl triton --out "$RES"
 stage w1-norse 60 env PYTHONPATH="$SITE" $B w1 --lib norse --out "$RES"
-stage parity 60 $B parity --epochs 5 --data-root /tmp/spikesim-data --out "$RES"
+stage parity 60 $B parity --epochs 10 --seeds 3 --data-root /tmp/spikesim-data --out "$RES"
 $B report --out "$RES" >"$OUT/report.md" 2>>"$LOG"
 cat "$OUT/report.md"
 echo "== done after ${SECONDS}s"

@@ -38,7 +38,7 @@ NVRTC_OPTIONS: tuple[str, ...] = (
 C_TYPES = {"float64": "double", "float32": "float", "float16": "f16", "bfloat16": "bf16"}
 
 #: Loads issued ahead of the recurrence in the training kernels (steps per unrolled block).
-TRAIN_UNROLL = 8
+TRAIN_UNROLL = 16
 
 
 @dataclass(frozen=True)

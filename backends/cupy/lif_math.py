@@ -31,7 +31,11 @@ def unpack_bits(words: torch.Tensor, steps: int) -> torch.Tensor:
 def surrogate_grad(kind: str, alpha: float, u: torch.Tensor) -> torch.Tensor:
     """ds/du as the kernel computes it (float32): ATan or SuperSpike (spikesim.torch.surrogate)."""
     if kind == "atan":
-        z = (math.pi / 2 * alpha) * u
+        # float32(pi/2) * float32(alpha), rounded as the kernel rounds it
+        scale = torch.tensor(math.pi / 2, dtype=torch.float32) * torch.tensor(
+            alpha, dtype=torch.float32
+        )
+        z = scale * u
         return (0.5 * alpha) / (1.0 + z * z)
     return 1.0 / (alpha * u.abs() + 1.0) ** 2
 

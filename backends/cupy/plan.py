@@ -25,8 +25,9 @@ from spikesim.ir import Dense, Graph, latency_range
 
 @dataclass(frozen=True)
 class EdgePlan:
-    """Delivery of ``graph.edges[index]``: ``gemm`` (dense, one latency), ``csr`` (any
-    latencies) or ``bias`` (no nonzero synapse: only the edge's bias is delivered)."""
+    """Delivery of ``graph.edges[index]``: ``gemm`` (dense, one latency), ``split`` (dense, a
+    few distinct latencies: one GEMM against the weight split by latency, then shifted adds),
+    ``csr`` (any latencies, the ring-buffer kernel) or ``bias`` (no nonzero synapse)."""
 
     index: int
     method: str
@@ -41,6 +42,23 @@ class Plan:
     chunk: int
     ring: dict[str, int]
     edges: tuple[EdgePlan, ...]
+
+
+#: ``split`` is used while the latency-split weight stays this small (in float64 bytes): it
+#: trades K times the dense GEMM's arithmetic for cuBLAS speed and no gathers.
+SPLIT_MAX_LATENCIES = 32
+SPLIT_MAX_BYTES = 256 * 2**20
+
+
+def _method(edge, lo: int, hi: int) -> str:
+    if not isinstance(edge, Dense):
+        return "csr"
+    if lo == hi:
+        return "gemm"
+    _, _, weight, delay = edge.coo()
+    k = np.unique(delay[weight != 0]).size
+    fits = k <= SPLIT_MAX_LATENCIES and k * edge.weight.size * 8 <= SPLIT_MAX_BYTES
+    return "split" if fits else "csr"
 
 
 def make_plan(graph: Graph, chunk_steps: int) -> Plan:
@@ -60,8 +78,7 @@ def make_plan(graph: Graph, chunk_steps: int) -> Plan:
         if position[edge.src] >= position[edge.dst]:
             chunk = min(chunk, lo)  # validate() guarantees lo >= 1 on every cycle
         out_latency[edge.src] = max(out_latency[edge.src], hi)
-        method = "gemm" if isinstance(edge, Dense) and lo == hi else "csr"
-        edges.append(EdgePlan(index, method, lo))
+        edges.append(EdgePlan(index, _method(edge, lo, hi), lo))
     ring = {name: chunk + out_latency[name] for name in order}
     return Plan(order, chunk, ring, tuple(edges))
 

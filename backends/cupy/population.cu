@@ -4,7 +4,9 @@
 // backends/reference/step.py so that float32 results match the reference step for step:
 //   i <- alpha*i + input_gain*x ;  v' <- (beta*v + current_gain*i) + bias  (held if refractory)
 //   s <- v' > v_th ;  v <- v_reset | v' - v_th where s ;  refractory counter restarts on s
-// State is stored in T_STATE (double, float or f16) after every step; arithmetic runs in T_VAL.
+// State at rest (between launches) and the recorded traces are T_STATE (double, float or f16);
+// within a launch it stays in registers at T_VAL precision, so f16 state is rounded once per
+// chunk, not once per step (docs/cupy.md: float16 policy).
 // The node's output (spikes 0/1 or LI's v) goes to its ring buffer slot (t0 + k) % ring_len.
 #include "scalar.cuh"
 
@@ -43,7 +45,7 @@ __global__ void population_chunk(
     int rr = ref[e];
     for (int k = 0; k < chunk; ++k) {
         const long long at = static_cast<long long>(k) * elems + e;
-        ii = load_as<C>(store_as<T_STATE>(alpha * ii + g_in * x[at]));
+        ii = alpha * ii + g_in * x[at];
         const bool refractory_now = rr > 0;
         C h = refractory_now ? vv : (beta * vv + g_cur * ii) + bias;
         C out;
@@ -57,7 +59,6 @@ __global__ void population_chunk(
             vv = h;
             out = h;
         }
-        vv = load_as<C>(store_as<T_STATE>(vv));
         ring[((t0 + k) % ring_len) * elems + e] = out;
         if (rec_flags & REC_V) rec_v[at] = store_as<T_STATE>(vv);
         if (rec_flags & REC_I) rec_i[at] = store_as<T_STATE>(ii);

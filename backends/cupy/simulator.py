@@ -19,6 +19,8 @@ NUMPY_TYPES = {
     "float16": (np.float32, np.float16),
 }
 _FLAGS = {"spikes": 1, "v": 2, "i": 4}
+#: Largest product of a ``split`` delivery GEMM, in elements (64 Mi: 256 MiB in float32).
+SPLIT_BLOCK_ELEMENTS = 64 * 2**20
 
 
 class _Delivery:
@@ -35,6 +37,14 @@ class _Delivery:
         self.bias = None if edge.bias is None else cp.asarray(edge.bias.astype(val))
         if self.method == "gemm":
             self.weight_t = cp.asarray(np.ascontiguousarray(edge.dense()[0].T.astype(val)))
+        elif self.method == "split":
+            post, pre, weight, delay = edge.coo()
+            keep = weight != 0
+            self.latencies = [int(d) for d in np.unique(delay[keep])]
+            w_cat = np.zeros((self.n_in, len(self.latencies), self.n_out), val)
+            slot = np.searchsorted(self.latencies, delay[keep])
+            w_cat[pre[keep], slot, post[keep]] = weight[keep]
+            self.weight_cat = cp.asarray(w_cat.reshape(self.n_in, -1))
         elif self.method == "csr":
             post, pre, weight, delay = edge.coo()
             keep = weight != 0
@@ -55,6 +65,8 @@ class _Delivery:
                 k = first + offset
                 src = ring[slot : slot + length].reshape(length * batch, self.n_in)
                 x[k : k + length] += (src @ self.weight_t).reshape(length, batch, self.n_out)
+        elif self.method == "split":
+            self._deliver_split(ring, t0, chunk, x)
         elif self.method == "csr":
             args = (
                 self.indptr,
@@ -73,6 +85,25 @@ class _Delivery:
             kernels.launch(kernels.DELIVER_CSR, args, chunk * batch * self.n_out, T_VAL=val_c)
         if self.bias is not None:
             x += self.bias
+
+    def _deliver_split(self, ring, t0: int, chunk: int, x) -> None:
+        """One GEMM per block of source steps against [W_L1 | W_L2 | ...], then each latency's
+        slice is added at its time shift. Source step s reaches target step s + L."""
+        ring_len, batch = ring.shape[0], ring.shape[1]
+        first = max(0, t0 - self.latencies[-1])
+        end = t0 + chunk - self.latencies[0]  # exclusive
+        width = len(self.latencies) * self.n_out
+        block = max(1, SPLIT_BLOCK_ELEMENTS // (batch * width))  # bounds the product's memory
+        for start in range(first, end, block):
+            count = min(block, end - start)
+            for slot, length, offset in ring_runs(start, count, ring_len):
+                s0 = start + offset
+                src = ring[slot : slot + length].reshape(length * batch, self.n_in)
+                y = (src @ self.weight_cat).reshape(length, batch, len(self.latencies), self.n_out)
+                for k, lat in enumerate(self.latencies):
+                    a, b = max(s0, t0 - lat), min(s0 + length, t0 + chunk - lat)
+                    if a < b:
+                        x[a + lat - t0 : b + lat - t0] += y[a - s0 : b - s0, :, k]
 
 
 class CupySimulator(Simulator):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from spikesim.backends.lava.environment import python_path
 from spikesim.backends.lava.exchange import JobResult
 from spikesim.backends.lava.launcher import run_jobs
 from spikesim.backends.lava.lowering import PROBE_VARS, lower, unpack
@@ -29,20 +30,16 @@ class LavaSimulator(Simulator):
     backend = "lava"
 
     def __init__(self, graph: Graph, batch_size=None, dtype="float64", record=None,
-                 timeout_s: float = DEFAULT_TIMEOUT_S, python=None) -> None:
+                 timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
         super().__init__(graph, batch_size, dtype, record)
         self.fixed = dtype == "fixed"
         if self.fixed:
             check_fixed_graph(graph, self.backend)
             self.dtype = np.int64
         self.timeout_s = float(timeout_s)
-        self.python = python
-        self.last_timing: dict[str, float] = {}
-
-    def _python(self):
-        from spikesim.backends.lava.environment import python_path
-
-        return self.python or python_path()
+        #: Seconds the last run took inside the runner: ``build_s`` and ``sample_run_s`` (the
+        #: first sample includes Lava's compilation).
+        self.last_timing: dict[str, object] = {}
 
     # -- one run = one job ---------------------------------------------------------------------
 
@@ -70,7 +67,7 @@ class LavaSimulator(Simulator):
 
     def _run(self, inputs, steps, batch, recorder: Recorder) -> None:
         job, finish = self.prepare(inputs, steps, batch, recorder)
-        finish(run_jobs([job], self._python(), self.timeout_s)[0])
+        finish(run_jobs([job], python_path(), self.timeout_s)[0])
 
     # -- streaming: replay -------------------------------------------------------------------
 
@@ -110,8 +107,7 @@ def run_many(
         jobs.append(job)
         finishers.append(finish)
         recorders.append(recorder)
-    first = runs[0][0]
-    results = run_jobs(jobs, first._python(), timeout_s or max(sim.timeout_s for sim, _ in runs))
+    results = run_jobs(jobs, python_path(), timeout_s or max(sim.timeout_s for sim, _ in runs))
     for finish, result in zip(finishers, results):
         finish(result)
     return [recorder.result() for recorder in recorders]

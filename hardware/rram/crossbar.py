@@ -44,6 +44,21 @@ def adc(y: np.ndarray, full_scale: float, bits: int | None) -> np.ndarray:
     return code * step
 
 
+def _product(x: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """``x @ matrix``; for sparse x (spikes), by summing the rows of the driven inputs only,
+    which is what the array does and ~1/density times less work than a dense product."""
+    samples, rows = np.nonzero(x)
+    if 12 * samples.size > x.size:  # above ~8 % density a BLAS product is faster
+        return x @ matrix
+    out = np.zeros((x.shape[0], matrix.shape[1]), np.result_type(x, matrix))
+    if samples.size:
+        starts = np.flatnonzero(np.r_[True, samples[1:] != samples[:-1]])
+        values = x[samples, rows]
+        terms = matrix[rows] if np.all(values == 1) else matrix[rows] * values[:, None]
+        out[samples[starts]] = np.add.reduceat(terms, starts, axis=0)
+    return out
+
+
 class TileCircuit:
     """A tile ready to compute: effective conductances, noise variances and ADC range."""
 
@@ -75,10 +90,10 @@ class TileCircuit:
     def mvm(self, x: np.ndarray, rng: np.random.Generator | None) -> np.ndarray:
         """Differential column outputs (µS·input units) for inputs ``x`` [B, rows], after read
         noise (fresh every call) and the ADC."""
-        y = x @ self.diff
+        y = _product(x, self.diff)
         if self.noisy:
             if self.cfg.read_noise_model == "column":
-                y = y + np.sqrt((x * x) @ self.variance) * rng.standard_normal(y.shape)
+                y = y + np.sqrt(_product(x * x, self.variance)) * rng.standard_normal(y.shape)
             else:
                 y = self.cell_level_read(x, rng)
         return adc(y, self.full_scale, self.cfg.adc_bits)

@@ -32,7 +32,8 @@ class RramSimulator(Simulator):
         self.edges = []
         for index, (edge, edge_map) in enumerate(zip(graph.edges, edge_maps)):
             rng = np.random.default_rng(np.random.SeedSequence([self.seed, 2, index]))
-            self.edges.append(EdgeCircuit(edge, edge_map, config, rng, self.dtype, measured))
+            spiking = getattr(graph.nodes[edge.src], "spiking", False)
+            self.edges.append(EdgeCircuit(edge, edge_map, config, rng, self.dtype, measured, spiking))
         self.coeffs = {
             name: {k: v.astype(self.dtype) for k, v in pop.coefficient_table().items()}
             for name, pop in graph.populations()

@@ -60,8 +60,10 @@ class EdgeCircuit:
     """The runtime form of one projection on the simulated macros."""
 
     def __init__(self, edge, edge_map: EdgeMap, cfg: MacroConfig, rng: np.random.Generator | None,
-                 dtype, measured: bool = False) -> None:
+                 dtype, measured: bool = False, spiking_source: bool = False) -> None:
         self.src, self.dst, self.name = edge.src, edge.dst, edge_map.name
+        #: A spiking source sends 0/1 only: one bit per FIFO entry, no need to look.
+        self.spiking_source = spiking_source
         self.map = edge_map
         self.out_size, self.in_size = edge_map.shape
         self.bias = None if edge.bias is None else edge.bias.astype(dtype)
@@ -90,7 +92,7 @@ class EdgeCircuit:
         for delay, circuits in self.slices:
             src = history[(t - delay) % ring]
             if delay > 0:
-                bits = src.size * (1 if _binary(src) else graded_bits)
+                bits = src.size * (1 if self.spiking_source or _binary(src) else graded_bits)
                 if not fifo_written:  # the source's value enters the FIFO once per step
                     counter.fifo(delay, bits)
                     fifo_written = True

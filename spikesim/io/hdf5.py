@@ -8,6 +8,10 @@ Layout (format version 1)::
                    datasets: coefficient vectors; group ``continuous`` (time constants, dt, method)
     /edges/<k>     attrs: kind, src, dst[, shape]; datasets: weight, delay[, bias, post, pre]
 
+Loihi fixed point (``spikesim.ir.fixed``): a LoihiLIF node adds attrs du, dv, vth_mant, bias_exp
+and dataset bias_mant; a LoihiDense edge adds attrs weight_exp, num_weight_bits, sign_mode and
+dataset weight_mant. Their float coefficients and ``weight`` are stored too, as their view.
+
 Both the discrete coefficients (what runs) and the continuous form (provenance) are stored.
 Files are written atomically. Anything missing or malformed raises FormatError naming the
 file and the field.

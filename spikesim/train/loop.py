@@ -221,6 +221,7 @@ def train(
                 progress.advance(task)
         if opt.position_schedule is not None:
             opt.position_schedule.step()
+        total_loss, correct, seen = _sum_over_ranks(dist_info, total_loss, correct, seen)
         record = {"epoch": epoch + 1, "sigma": sigma, "train_loss": total_loss / seen, "train_acc": correct / seen}
         for name, split in (("val", data.val), ("test", data.test)):
             if len(split):
@@ -237,6 +238,15 @@ def train(
         if on_epoch is not None:
             on_epoch(state)
     return state
+
+
+def _sum_over_ranks(dist_info: DistInfo, *values: float) -> tuple[float, ...]:
+    """Sum per-rank training statistics so the record covers the global batches."""
+    if not dist_info.enabled:
+        return values
+    totals = torch.tensor(values, dtype=torch.float64)
+    torch.distributed.all_reduce(totals)
+    return tuple(totals.tolist())
 
 
 def selection(history: list[dict[str, Any]]) -> dict[str, Any]:

@@ -52,13 +52,12 @@ def _population(args, T_VAL, T_STATE, SPIKING, RESET_SUBTRACT):
         refr,
     ) = args
     val = np.float64 if T_VAL == "double" else np.float32
-    state = {"double": np.float64, "float": np.float32, "f16": np.float16}[T_STATE]
     c = np.tile(coeff, (1, int(elems) // int(size))).astype(val)
     a, b, g_in, g_cur, bias, v_th, v_reset = c[:7]
     v, cur, ref = v.reshape(-1), cur.reshape(-1), ref.reshape(-1)
     vv, ii, rr = v.astype(val), cur.astype(val), ref.copy()
     for k in range(int(chunk)):
-        ii = (a * ii + g_in * x.reshape(int(chunk), -1)[k]).astype(state).astype(val)
+        ii = a * ii + g_in * x.reshape(int(chunk), -1)[k]
         refr_now = rr > 0
         h = np.where(refr_now, vv, (b * vv + g_cur * ii) + bias)
         if SPIKING:
@@ -70,13 +69,12 @@ def _population(args, T_VAL, T_STATE, SPIKING, RESET_SUBTRACT):
                 rec_s.reshape(int(chunk), -1)[k] = s
         else:
             vv, out = h, h
-        vv = vv.astype(state).astype(val)
         ring.reshape(int(ring_len), -1)[(int(t0) + k) % int(ring_len)] = out
         if flags & 2:
             rec_v.reshape(int(chunk), -1)[k] = vv
         if flags & 4:
             rec_i.reshape(int(chunk), -1)[k] = ii
-    v[:], cur[:], ref[:] = vv, ii, rr
+    v[:], cur[:], ref[:] = vv, ii, rr  # state rounds to its storage type once per launch
 
 
 def _deliver(args, T_VAL):

@@ -25,7 +25,15 @@ def test_feed_forward_graph_runs_in_full_chunks():
     plan = make_plan(_chain(), chunk_steps=256)
     assert plan.chunk == 256 and plan.order == ("in", "a", "b")
     assert plan.ring == {"in": 256 + 3, "a": 256 + 3, "b": 256}
-    assert [(e.method, e.latency) for e in plan.edges] == [("csr", 0), ("gemm", 3)]
+    assert [(e.method, e.latency) for e in plan.edges] == [("split", 0), ("gemm", 3)]
+
+
+def test_dense_edge_with_many_latencies_uses_the_ring_kernel():
+    g = Graph()
+    g.add("in", Input(8))
+    g.add("a", LIF(8))
+    g.connect("in", "a", np.ones((8, 8)), delay=np.arange(64).reshape(8, 8))  # 64 latencies
+    assert make_plan(g.validate(), chunk_steps=4).edges[0].method == "csr"
 
 
 @pytest.mark.parametrize("latency", [1, 2, 7])

@@ -96,3 +96,14 @@ def test_fetch_offline_names_files(tmp_path):
             DatasetError, match=r"test\.zip \(md5 69ca8762b2fe404d9b9bad1103e97832\)"
         ):
             run(["data", "fetch", "nmnist", "--split", "test", "--out", str(tmp_path)])
+
+
+def test_info_real_nmnist_sample(real_data, capsys):
+    path = real_data / "nmnist_sample_label_unknown.bin"
+    if not path.exists():
+        pytest.skip(f"real sample folder absent: {real_data}")
+    assert run(["data", "info", str(path), "--json"]) == 0
+    part = json.loads(capsys.readouterr().out)["parts"][0]
+    assert part["n_samples"] == 1 and part["events_per_sample"]["max"] == 4325
+    assert part["time_span_us"] == {"first": 654, "last": 311175}
+    assert part["sensor_size"] == [34, 34, 2]

@@ -14,7 +14,7 @@ from spikesim.backends import lava as lava_backend
 from spikesim.backends.lava.simulator import run_many
 
 import spikesim
-from spikesim.conformance import compare_results, generate_cases
+from spikesim.conformance import Case, compare_results, generate_cases
 from spikesim.conformance.check import full_record
 from spikesim.conformance.fixed import generate_fixed_case
 
@@ -25,8 +25,24 @@ def _lava(graph, dtype="float64", record=None):
     return spikesim.compile(graph, backend="lava", dtype=dtype, record=record or full_record(graph))
 
 
+def _structure_case() -> Case:
+    """Two inputs, parallel edges into one target (Lava sums them), an unconnected population."""
+    g = spikesim.Graph()
+    g.add("a", spikesim.Input(2))
+    g.add("b", spikesim.Input(3))
+    g.add("p", spikesim.LIF(2, alpha=0.5, beta=0.9, v_th=0.8))
+    g.add("alone", spikesim.LIF(3, beta=0.95, bias=0.1, v_th=0.5))  # its own Lava component
+    g.connect("a", "p", [[1.0, 0.5], [0.2, 0.9]], delay=1)
+    g.connect("a", "p", [[0.3, 0.0], [0.0, 0.4]], delay=2)
+    g.connect("b", "p", np.full((2, 3), 0.3), delay=3)
+    rng = np.random.default_rng(0)
+    x = {"a": (rng.random((20, 2, 2)) < 0.4) * 1.0, "b": (rng.random((20, 2, 3)) < 0.4) * 1.0}
+    return Case(g.validate(), x, 0)
+
+
 def test_random_float_graphs_conform(lava_env):
     cases, _ = generate_cases(lava_backend.capabilities(), 10, seed=100, max_size=10, max_steps=30)
+    cases.append(_structure_case())
     results = run_many([(_lava(c.graph), c.inputs) for c in cases])
     graded = 0
     for case, got in zip(cases, results):

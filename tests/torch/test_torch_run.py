@@ -12,9 +12,16 @@ from spikesim.train.runner import Invocation, execute
 
 TINY = {
     "name": "tiny",
-    "data": {"dataset": "shd", "n_steps": 70, "pool": 5, "train_limit": 600, "test_limit": 200},
-    "model": {"hidden": [32], "taps": 25, "dropout": 0.1},
+    "data": {"dataset": "shd", "n_steps": 70, "pool": 5, "train_limit": 400, "test_limit": 100},
+    "model": {"hidden": [24], "taps": 25, "dropout": 0.1},
     "train": {"epochs": 3, "batch_size": 32, "threads": 2},
+}
+#: Resume needs no learning, only determinism: the smallest network that still has delays.
+RESUME = {
+    "name": "resume",
+    "data": {"dataset": "shd", "n_steps": 40, "pool": 5, "train_limit": 96, "test_limit": 32},
+    "model": {"hidden": [8], "taps": 5},
+    "train": {"epochs": 2, "batch_size": 32, "threads": 2},
 }
 
 
@@ -36,7 +43,7 @@ def test_short_run_beats_chance_and_writes_outputs(tmp_path, capsys):
         assert (out / name).is_file(), name
     assert metrics["complete"] and len(metrics["epochs"]) == 3
     chance = 1 / 20
-    assert metrics["selection"]["last_test_acc"] > 4 * chance, metrics["selection"]
+    assert metrics["selection"]["last_test_acc"] > 5 * chance, metrics["selection"]
     assert line["test_acc_last"] == metrics["selection"]["last_test_acc"]
     ref = metrics["backends"]["reference"]
     assert ref["same_predictions_as_torch"] and ref["spikes_equal_first_batch"]
@@ -44,12 +51,13 @@ def test_short_run_beats_chance_and_writes_outputs(tmp_path, capsys):
     graph = spikesim.load(out / "model.h5")
     assert graph.metadata["decoder"] == {"kind": "sum_softmax", "node": "readout", "var": "v"}
     assert graph.metadata["tail_steps"] == 2 * 12 and graph.metadata["seed"] == 0
+    assert graph.metadata["config"]["model"]["hidden"] == [24]
     assert len(graph.metadata["dataset"]["sha256"]) == 64
 
 
 @pytest.mark.timeout(600)
 def test_resume_gives_the_same_result(tmp_path):
-    cfg = from_dict(json.loads(json.dumps(TINY)) | {"train": {**TINY["train"], "epochs": 2}})
+    cfg = from_dict(json.loads(json.dumps(RESUME)))
     inv = Invocation(None, "cpu", ["reference"])
     whole = execute(cfg, inv, tmp_path / "whole", quiet=True)
     assert execute(cfg, inv, tmp_path / "split", stop_after=1, quiet=True) is None

@@ -1,0 +1,56 @@
+"""How the numba backend lowers a graph: edge shapes, ring depths, offsets and byte counts."""
+
+from __future__ import annotations
+
+import numpy as np
+from spikesim.backends.numba.layout import build_layout
+
+from spikesim.ir import LIF, Graph, Input, Sparse
+
+
+def _graph() -> Graph:
+    graph = Graph()
+    graph.add("in", Input(4))
+    graph.add("a", LIF(3))
+    graph.add("b", LIF(5))
+    graph.connect("in", "a", np.arange(12.0).reshape(3, 4) + 1, delay=2)  # rows, latency 2
+    w = np.zeros((5, 3))
+    w[0, 1], w[4, 2] = 0.5, -0.25
+    delay = np.zeros((5, 3), int)
+    delay[0, 1], delay[4, 2] = 3, 1
+    graph.add_edge(Sparse.from_dense("a", "b", w, delay=delay, bias=np.full(5, 0.1)))
+    return graph.validate()
+
+
+def test_numba_layout_edge_shapes_and_rings():
+    graph = _graph()
+    lay = build_layout(graph, graph.update_order(), np.float64)
+    assert lay.names == ["in", "a", "b"]
+    assert lay.edge_names == ["in->a", "a->b"]
+    assert lay.edge_rows.tolist() == [1, 0] and lay.edge_latency.tolist() == [2, 0]
+    # Rings: a receives latency 2 -> 3 slots of 3; b receives up to 3 -> 4 slots of 5.
+    assert lay.depth.tolist() == [1, 3, 4] and lay.n_buffer == 3 * 3 + 4 * 5
+    # Rows edge: row j of the weights is input j's fan-out, i.e. the transposed matrix.
+    start = lay.indptr[lay.edge_indptr[0] + 1]
+    np.testing.assert_array_equal(lay.syn_weight[start : start + 3], [2.0, 6.0, 10.0])
+    # Synapses edge: offsets L*out + post, grouped by presynaptic neuron 1 then 2.
+    ip = lay.edge_indptr[1]
+    rows = lay.indptr[ip : ip + 4]
+    np.testing.assert_array_equal(np.diff(rows), [0, 1, 1])
+    np.testing.assert_array_equal(lay.syn_offset[rows[0] : rows[-1]], [3 * 5 + 0, 1 * 5 + 4])
+    np.testing.assert_array_equal(lay.syn_weight[rows[0] : rows[-1]], [0.5, -0.25])
+    assert lay.syn_offset.dtype == np.int32
+    np.testing.assert_array_equal(lay.x_bias[lay.offset[2] :], np.full(5, 0.1))
+
+
+def test_numba_layout_ignores_latency_of_zero_weights_and_counts_bytes():
+    graph = _graph()
+    edge = graph.edges[1]
+    edge.weight = np.append(edge.weight, 0.0)
+    edge.post, edge.pre = np.append(edge.post, 2), np.append(edge.pre, 0)
+    edge.delay = np.append(edge.delay, 50)
+    graph.validate()
+    lay = build_layout(graph, graph.update_order(), np.float32)
+    assert lay.depth.tolist() == [1, 3, 4]  # the zero-weight synapse's latency 50 is dropped
+    sizes = lay.nbytes()
+    assert sizes["syn_weight"] == (12 + 2) * 4 and sizes["syn_offset"] == (12 + 2) * 4
