@@ -98,11 +98,9 @@ class CupyLIFFunction(torch.autograd.Function):
                 ),
                 elems,
                 x.device,
-                T_IO=_C_TYPES[x.dtype],
-                T_SAVE=_C_TYPES[save_dtype],
-                SPIKING=int(spiking),
-                RESET_SUBTRACT=int(reset == "subtract"),
-                UNROLL=kernels.TRAIN_UNROLL,
+                **kernels.train_template(
+                    _C_TYPES[x.dtype], _C_TYPES[save_dtype], spiking, reset == "subtract"
+                ),
             )
         ctx.save_for_backward(h_saved, bits, coeff)
         ctx.config = (surrogate, spiking, reset, x.dtype, x.shape)
@@ -138,13 +136,14 @@ class CupyLIFFunction(torch.autograd.Function):
                 ),
                 batch * size,
                 grad_x.device,
-                T_IO=_C_TYPES[dtype],
-                T_SAVE=_C_TYPES[h_saved.dtype],
-                SPIKING=int(spiking),
-                RESET_SUBTRACT=int(reset == "subtract"),
-                SURROGATE=kernels.SURROGATE_IDS[surrogate.kind],
-                GRAD_SCALAR=int(scalar),
-                UNROLL=kernels.TRAIN_UNROLL,
+                **kernels.train_template(
+                    _C_TYPES[dtype],
+                    _C_TYPES[h_saved.dtype],
+                    spiking,
+                    reset == "subtract",
+                    SURROGATE=kernels.SURROGATE_IDS[surrogate.kind],
+                    GRAD_SCALAR=int(scalar),
+                ),
             )
         return grad_x, None, None, None, None, None
 

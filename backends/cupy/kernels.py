@@ -94,51 +94,48 @@ def source(file: str) -> str:
     return (KERNEL_DIR / file).read_text()
 
 
+def population_template(val: str, state: str, spiking: bool, subtract: bool) -> dict:
+    """Template arguments of ``population_chunk``; LI ignores the reset, so it has one form."""
+    return dict(
+        T_VAL=val, T_STATE=state, SPIKING=int(spiking), RESET_SUBTRACT=int(spiking and subtract)
+    )
+
+
+def train_template(io: str, save: str, spiking: bool, subtract: bool, **backward) -> dict:
+    """Template arguments of the training kernels (``backward``: SURROGATE, GRAD_SCALAR).
+
+    LI saves nothing and has no surrogate or reset, so those arguments collapse to one value.
+    """
+    args = dict(
+        T_IO=io,
+        T_SAVE=save if spiking else "f16",
+        SPIKING=int(spiking),
+        RESET_SUBTRACT=int(spiking and subtract),
+        UNROLL=TRAIN_UNROLL,
+        **backward,
+    )
+    if not spiking and "SURROGATE" in args:
+        args["SURROGATE"] = 0
+    return args
+
+
 def all_variants() -> list[tuple[Kernel, str]]:
     """Every (kernel, name expression) the backend and the autograd function can launch."""
-    out: list[tuple[Kernel, str]] = []
-    for (val, state), spiking, subtract in itertools.product(SIM_TYPES.values(), (1, 0), (0, 1)):
-        out.append(
-            (
-                POPULATION,
-                POPULATION.expression(
-                    T_VAL=val, T_STATE=state, SPIKING=spiking, RESET_SUBTRACT=subtract
-                ),
-            )
-        )
+    found: dict[tuple[Kernel, str], None] = {}
+    for (val, state), spiking, sub in itertools.product(SIM_TYPES.values(), (1, 0), (0, 1)):
+        found[
+            POPULATION, POPULATION.expression(**population_template(val, state, spiking, sub))
+        ] = None
     for val in sorted({v for v, _ in SIM_TYPES.values()}):
-        out.append((DELIVER_CSR, DELIVER_CSR.expression(T_VAL=val)))
-    for io, save, spiking, subtract in itertools.product(
+        found[DELIVER_CSR, DELIVER_CSR.expression(T_VAL=val)] = None
+    for io, save, spiking, sub in itertools.product(
         TRAIN_IO_TYPES, TRAIN_SAVE_TYPES, (1, 0), (0, 1)
     ):
-        out.append(
-            (
-                LIF_FORWARD,
-                LIF_FORWARD.expression(
-                    T_IO=io,
-                    T_SAVE=save,
-                    SPIKING=spiking,
-                    RESET_SUBTRACT=subtract,
-                    UNROLL=TRAIN_UNROLL,
-                ),
-            )
-        )
+        found[LIF_FORWARD, LIF_FORWARD.expression(**train_template(io, save, spiking, sub))] = None
         for sg, scalar in itertools.product(SURROGATE_IDS.values(), (0, 1)):
-            out.append(
-                (
-                    LIF_BACKWARD,
-                    LIF_BACKWARD.expression(
-                        T_IO=io,
-                        T_SAVE=save,
-                        SPIKING=spiking,
-                        RESET_SUBTRACT=subtract,
-                        SURROGATE=sg,
-                        GRAD_SCALAR=scalar,
-                        UNROLL=TRAIN_UNROLL,
-                    ),
-                )
-            )
-    return out
+            args = train_template(io, save, spiking, sub, SURROGATE=sg, GRAD_SCALAR=scalar)
+            found[LIF_BACKWARD, LIF_BACKWARD.expression(**args)] = None
+    return list(found)
 
 
 @functools.cache

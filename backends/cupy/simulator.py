@@ -194,10 +194,9 @@ class CupySimulator(Simulator):
                 kernels.POPULATION,
                 args,
                 batch * node.size,
-                T_VAL=self.val_c,
-                T_STATE=self.state_c,
-                SPIKING=int(node.spiking),
-                RESET_SUBTRACT=int(node.reset == "subtract"),
+                **kernels.population_template(
+                    self.val_c, self.state_c, node.spiking, node.reset == "subtract"
+                ),
             )
             produced[name] = traces
         self.t += chunk

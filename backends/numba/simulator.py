@@ -12,6 +12,9 @@ from spikesim.simulator import Simulator
 
 STRATEGIES = ("auto", "event", "dense")
 
+#: Coefficient vectors in the order ``kernels._update_population`` unpacks them.
+COEFFICIENT_ORDER = ("alpha", "beta", "input_gain", "current_gain", "bias", "v_th", "v_reset")
+
 #: ``auto`` pushes a source densely when more than this fraction of its outputs are nonzero
 #: per step. Both strategies add the same terms; dense only saves the compaction branch, which
 #: is mispredicted most often near 50 % density and is pure overhead near 100 % (graded inputs,
@@ -142,7 +145,8 @@ class NumbaSimulator(Simulator):
         return cols, widths
 
     def _call(self, t0, x, state: _State, strategies, cols, widths) -> tuple[np.ndarray, ...]:
-        from spikesim.backends.numba.kernels import simulate
+        import numba
+        from spikesim.backends.numba.kernels import sample, simulate
 
         lay, c = self.layout, self.layout.coeff
         steps, batch = x.shape[0], x.shape[1]
@@ -151,36 +155,22 @@ class NumbaSimulator(Simulator):
             np.zeros((steps, batch, widths[1]), self.dtype),
             np.zeros((steps, batch, widths[2]), self.dtype),
         )
-        simulate(
-            t0,
-            x,
-            (
-                lay.kind,
-                lay.size,
-                lay.offset,
-                lay.input_col,
-                lay.spiking,
-                lay.subtract,
-                lay.refractory,
-                lay.buf_offset,
-                lay.depth,
-                lay.src_ptr,
-            ),
-            (
-                c["alpha"],
-                c["beta"],
-                c["input_gain"],
-                c["current_gain"],
-                c["bias"],
-                c["v_th"],
-                c["v_reset"],
-                lay.x_bias,
-            ),
-            (lay.edge_dst, lay.edge_rows, lay.edge_latency, lay.edge_indptr, strategies),
-            (lay.indptr, lay.syn_offset, lay.syn_weight),
-            (state.v, state.cur, state.ref, state.out, state.buf, state.nonzero),
-            (cols[0], cols[1], cols[2], *recs),
-        )
+        nodes = (lay.kind, lay.size, lay.offset, lay.input_col, lay.spiking, lay.subtract,
+                 lay.refractory, lay.buf_offset, lay.depth, lay.src_ptr)  # fmt: skip
+        coeffs = tuple(c[k] for k in COEFFICIENT_ORDER) + (lay.x_bias,)
+        edges = (lay.edge_dst, lay.edge_rows, lay.edge_latency, lay.edge_indptr, strategies)
+        synapses = (lay.indptr, lay.syn_offset, lay.syn_weight)
+        arrays = (state.v, state.cur, state.ref, state.out, state.buf, state.nonzero)
+        probes = (cols[0], cols[1], cols[2], *recs)
+        if batch == 1:
+            # Serially: a parallel region would wait at the thread barrier, which costs
+            # milliseconds on a busy machine, at every streaming step.
+            sample(0, t0, x, nodes, coeffs, edges, synapses, arrays, probes)
+        else:
+            # One sample per chunk, handed out dynamically: with static halves, a thread that
+            # the OS deschedules holds back half of the batch.
+            with numba.parallel_chunksize(1):
+                simulate(t0, x, nodes, coeffs, edges, synapses, arrays, probes)
         return recs
 
     def _split(self, recs, cols) -> dict[tuple[str, str], np.ndarray]:

@@ -25,35 +25,39 @@ class MacroConfig:
     # -- array geometry (256 Kb = 512 x 512 cells; a weight uses a differential column pair) --
     rows: int = 512
     cols: int = 512
-    # -- conductance window, µS (Wan et al., Nature 2022, NeuRRAM: weights mapped up to 40 µS) --
+    # -- conductance window, µS (G_max: reference of aihwkit's fit to Wan et al., Nature 2022) --
     g_min_us: float = 2.0
     g_max_us: float = 40.0
     #: Distinct programmable levels per cell (None: analog targets). 16 levels = 4 bits/cell.
     levels: int | None = 16
-    # -- write-verify: each pulse lands at target + N(0, σ), σ = abs + rel * target (µS) --
+    # -- write-verify: each pulse lands at target + N(0, σ), σ = abs + rel * target (µS);
+    #    tuned so the emergent residual (0.4-0.9 µS) is within Wan 2022's 0.35-2 µS spread --
     program_sigma_us: float = 2.0
     program_sigma_rel: float = 0.05
     verify_tolerance_us: float = 1.5
     verify_read_sigma_us: float = 0.2
     max_pulses: int = 20
-    # -- one unverified SET pulse: the random conductance used for random (reservoir) weights --
+    # -- one unverified SET pulse: the random conductance used for random (reservoir) weights;
+    #    UNVERIFIED placeholder, replace with a measured single-pulse histogram --
     random_distribution: str = "normal"
     random_mean_us: float = 20.0
     random_sigma_us: float = 6.0
-    # -- read noise, freshly sampled every read: σ = abs + rel * G (µS) --
+    # -- read noise, freshly sampled every read: σ = abs + rel * G (µS); ~1 % as aihwkit's
+    #    ReRAM noise models recommend --
     read_noise_rel: float = 0.01
     read_noise_abs_us: float = 0.0
     #: "column": sample the summed column noise N(0, Σ x_i² σ_i²); "cell": every cell (slow).
     read_noise_model: str = "column"
-    # -- conductance drift G(t) = G0 (t / t0)^-nu, nu ~ N(nu_mean, nu_sigma) per cell --
+    # -- conductance drift G(t) = G0 (t / t0)^-nu, nu ~ N(nu_mean, nu_sigma) per cell;
+    #    nu is an UNVERIFIED placeholder (RRAM drifts far less than PCM's ~0.05) --
     drift_time_s: float = 0.0
     drift_t0_s: float = 1.0
     drift_nu_mean: float = 0.01
     drift_nu_sigma: float = 0.005
-    # -- stuck-at faults (fraction of cells stuck at G_max / at G_min) --
+    # -- stuck-at faults (fraction of cells stuck at G_max / at G_min); 0 = repaired macro --
     stuck_on_rate: float = 0.0
     stuck_off_rate: float = 0.0
-    # -- first-order IR drop: wire resistance of one cell-to-cell segment, Ω --
+    # -- first-order IR drop: wire resistance of one cell-to-cell segment, Ω (aihwkit default) --
     wire_resistance_ohm: float = 0.35
     # -- input drivers and read timing --
     v_read: float = 0.2
@@ -65,7 +69,8 @@ class MacroConfig:
     clock_mhz: float = 200.0
     read_cycles: int = 2
     adc_cycles: int = 1
-    # -- energy (see docs/rram.md for sources and technology nodes) --
+    # -- energy: ADC Walden FOM (Murmann survey), adds and SRAM bits (Horowitz ISSCC 2014,
+    #    45 nm), driver C·V² estimate (40 nm); details in docs/rram.md --
     adc_fom_fj: float = 10.0
     driver_pj: float = 0.004
     accumulate_pj: float = 0.1

@@ -74,6 +74,7 @@ class TileCircuit:
         self.sigma_neg = cfg.read_noise_abs_us + cfg.read_noise_rel * self.g_neg
         self.noisy = bool(cfg.read_noise_abs_us or cfg.read_noise_rel)
         self.variance = (self.sigma_pos**2 + self.sigma_neg**2).astype(dtype)
+        self.stacked = np.hstack([self.diff, self.variance])
         # The ADC range is calibrated after programming on the worst case of binary inputs.
         worst = np.maximum(np.clip(diff, 0, None).sum(0), np.clip(-diff, 0, None).sum(0))
         worst_max = float(worst.max(initial=0.0))
@@ -90,12 +91,17 @@ class TileCircuit:
     def mvm(self, x: np.ndarray, rng: np.random.Generator | None) -> np.ndarray:
         """Differential column outputs (µS·input units) for inputs ``x`` [B, rows], after read
         noise (fresh every call) and the ADC."""
-        y = _product(x, self.diff)
-        if self.noisy:
-            if self.cfg.read_noise_model == "column":
-                y = y + np.sqrt(_product(x * x, self.variance)) * rng.standard_normal(y.shape)
+        if not self.noisy:
+            y = _product(x, self.diff)
+        elif self.cfg.read_noise_model == "column":
+            if np.all((x == 0) | (x == 1)):  # spikes: x² = x, one pass over the driven rows
+                both = _product(x, self.stacked)
+                y, variance = both[:, : self.diff.shape[1]], both[:, self.diff.shape[1] :]
             else:
-                y = self.cell_level_read(x, rng)
+                y, variance = _product(x, self.diff), _product(x * x, self.variance)
+            y = y + np.sqrt(variance) * rng.standard_normal(y.shape)
+        else:
+            y = self.cell_level_read(x, rng)
         return adc(y, self.full_scale, self.cfg.adc_bits)
 
     def cell_level_read(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:

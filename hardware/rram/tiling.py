@@ -64,8 +64,6 @@ class EdgeCircuit:
         self.src, self.dst, self.name = edge.src, edge.dst, edge_map.name
         #: A spiking source sends 0/1 only: one bit per FIFO entry, no need to look.
         self.spiking_source = spiking_source
-        self.map = edge_map
-        self.out_size, self.in_size = edge_map.shape
         self.bias = None if edge.bias is None else edge.bias.astype(dtype)
         self.inv_scale = 1.0 / edge_map.scale_us
         self.stats = ProgrammingStats()

@@ -76,19 +76,28 @@ def _run(args) -> int:
         backends = [b.strip() for b in (args.eval_backends or "reference").split(",") if b.strip()]
         inv = Invocation(args.data_dir, args.device or "cpu", backends)
         out = Path(args.out or Path("runs") / cfg.name)
-    metrics = execute(cfg, inv, out, resume=bool(args.resume), stop_after=args.stop_after, quiet=args.quiet)
+    from spikesim.train import distributed
+
+    dist_info = distributed.init(inv.device)  # joined once: the comparison run reuses the group
+    try:
+        outcome = execute(cfg, inv, out, bool(args.resume), args.stop_after, args.quiet, dist_info)
+        compare = args.compare_nodelay and outcome.finished
+        nodelay = _nodelay(cfg, inv, out, args.quiet, dist_info) if compare else None
+    finally:
+        distributed.shutdown(dist_info)
+    metrics = outcome.metrics
     if metrics is None:
         return 0  # not rank 0, or stopped early: the checkpoint holds the state
-    if args.compare_nodelay:
-        metrics["nodelay"] = _nodelay(cfg, inv, out, args.quiet)
+    if nodelay is not None:
         from spikesim.train.runner import write_json
 
+        metrics["nodelay"] = nodelay
         write_json(out / "metrics.json", metrics)
     _print_summary(metrics, args.quiet)
     return 0
 
 
-def _nodelay(cfg, inv, out: Path, quiet: bool) -> dict:
+def _nodelay(cfg, inv, out: Path, quiet: bool, dist_info) -> dict | None:
     """Train the same network with delays fixed at 0 (taps = 1) into ``out/nodelay``."""
     from spikesim.train.loop import selection
     from spikesim.train.runner import execute
@@ -96,10 +105,10 @@ def _nodelay(cfg, inv, out: Path, quiet: bool) -> dict:
     base = copy.deepcopy(cfg)
     base.name = f"{cfg.name}-nodelay"
     base.model.taps, base.model.learn_delays = 1, False
-    if not quiet:
+    if not quiet and dist_info.is_main:
         print(f"-- comparison run without delays: {out / 'nodelay'}", flush=True)
-    result = execute(base, inv, out / "nodelay", quiet=quiet)
-    return {**selection(result["epochs"]), "backends": result["backends"]}
+    result = execute(base, inv, out / "nodelay", quiet=quiet, dist_info=dist_info).metrics
+    return None if result is None else {**selection(result["epochs"]), "backends": result["backends"]}
 
 
 def _print_summary(metrics: dict, quiet: bool) -> None:

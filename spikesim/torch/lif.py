@@ -13,7 +13,8 @@ here only ``h`` is saved ([T, B, N]), and the backward is one reverse loop. The 
 detached (SpikingJelly's ``detach_reset=True``): no gradient flows through ``s`` into ``v``.
 Refractory periods are not supported in training.
 
-A CUDA implementation can replace ``_LIFFunction`` for ``x.is_cuda`` without touching callers.
+On CUDA tensors ``lif_multistep`` dispatches to the fused CuPy kernels (same arguments and
+results) when CuPy can run them; everywhere else ``_LIFFunction`` runs.
 """
 
 from __future__ import annotations

@@ -11,11 +11,12 @@ from __future__ import annotations
 import copy
 import json
 import math
-import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 from spikesim.errors import ConfigError
 from spikesim.torch.surrogate import SURROGATES as SURROGATE_KINDS

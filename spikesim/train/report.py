@@ -28,8 +28,14 @@ class Progress:
         self.verbose = verbose
         self._bar = None
         if enabled:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress
-            from rich.progress import TextColumn, TimeElapsedColumn, TimeRemainingColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+            from rich.progress import Progress as RichProgress
 
             self._bar = RichProgress(
                 TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -82,8 +88,9 @@ def learning_curve(history: list[dict[str, Any]], path: Path) -> None:
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.5))
     for split in ("train", "val", "test"):
         if f"{split}_acc" in history[0]:
-            ax_loss.plot(epochs, [h[f"{split}_loss"] for h in history], marker=".", label=split)
-            ax_acc.plot(epochs, [h[f"{split}_acc"] for h in history], marker=".", label=split)
+            label = "train (dropout, Gaussian delays)" if split == "train" else split
+            ax_loss.plot(epochs, [h[f"{split}_loss"] for h in history], marker=".", label=label)
+            ax_acc.plot(epochs, [h[f"{split}_acc"] for h in history], marker=".", label=label)
     ax_loss.set(xlabel="epoch", ylabel="loss")
     ax_acc.set(xlabel="epoch", ylabel="accuracy", ylim=(0, 1))
     ax_acc.legend()

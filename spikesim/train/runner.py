@@ -35,6 +35,14 @@ INVOCATION_FILE = "invocation.json"
 
 
 @dataclass
+class Outcome:
+    """What ``execute`` returns on every rank: whether all epochs ran, and rank 0's metrics."""
+
+    finished: bool
+    metrics: dict[str, Any] | None = None
+
+
+@dataclass
 class Invocation:
     """Options of a run that are not part of the model config."""
 
@@ -66,10 +74,17 @@ def execute(
     resume: bool = False,
     stop_after: int | None = None,
     quiet: bool = False,
-) -> dict[str, Any] | None:
-    """Run training end to end; returns the metrics dict (None if stopped early or not rank 0)."""
+    dist_info: distributed.DistInfo | None = None,
+) -> Outcome:
+    """Run training end to end. ``Outcome.metrics`` is None when stopped early or not rank 0.
+
+    ``dist_info``: an already joined process group (the CLI joins once for several runs);
+    by default this call joins the one torchrun describes, if any, and leaves it at the end.
+    """
     if inv.device == "cuda" and not torch.cuda.is_available():
         raise ConfigError("--device cuda: no CUDA device is available here; use --device cpu")
+    if dist_info is not None:
+        return _execute(cfg, inv, out, resume, stop_after, quiet, dist_info)
     dist_info = distributed.init(inv.device)
     try:
         return _execute(cfg, inv, out, resume, stop_after, quiet, dist_info)
@@ -77,7 +92,7 @@ def execute(
         distributed.shutdown(dist_info)
 
 
-def _execute(cfg, inv, out, resume, stop_after, quiet, dist_info) -> dict[str, Any] | None:
+def _execute(cfg, inv, out, resume, stop_after, quiet, dist_info) -> Outcome:
     if cfg.train.threads:
         torch.set_num_threads(cfg.train.threads)
     main = dist_info.is_main
@@ -109,7 +124,7 @@ def _execute(cfg, inv, out, resume, stop_after, quiet, dist_info) -> dict[str, A
     finally:
         progress.close()
     if state.epoch < cfg.train.epochs or not main:
-        return None
+        return Outcome(state.epoch >= cfg.train.epochs)
     model = model.cpu()
     graph = to_graph(model, {k: v for k, v in provenance.items() if k != "world_size"})
     spikesim.save(graph, out / "model.h5")
@@ -121,7 +136,7 @@ def _execute(cfg, inv, out, resume, stop_after, quiet, dist_info) -> dict[str, A
     write_json(out / "metrics.json", metrics)
     report.learning_curve(state.history, out / "learning_curve.png")
     _raster(graph, data.test, out / "raster.png")
-    return metrics
+    return Outcome(True, metrics)
 
 
 def _raster(graph, test, path: Path) -> None:

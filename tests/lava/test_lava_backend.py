@@ -14,7 +14,13 @@ from spikesim.backends import lava as lava_backend
 from spikesim.backends.lava.simulator import run_many
 
 import spikesim
-from spikesim.conformance import Case, compare_results, generate_cases
+from spikesim.conformance import (
+    FLOAT_POLICY,
+    Case,
+    compare_results,
+    generate_cases,
+    threshold_margin,
+)
 from spikesim.conformance.check import full_record
 from spikesim.conformance.fixed import generate_fixed_case
 
@@ -43,6 +49,10 @@ def _structure_case() -> Case:
 def test_random_float_graphs_conform(lava_env):
     cases, _ = generate_cases(lava_backend.capabilities(), 10, seed=100, max_size=10, max_steps=30)
     cases.append(_structure_case())
+    # Fixed-point graphs in float64 (their float view: input_gain 64 is folded into the weights).
+    float_views = [generate_fixed_case(seed) for seed in (200, 201)]
+    assert all(FLOAT_POLICY.margin_ok(c.graph, threshold_margin(c.graph, c.inputs)) for c in float_views)
+    cases += float_views
     results = run_many([(_lava(c.graph), c.inputs) for c in cases])
     graded = 0
     for case, got in zip(cases, results):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import spikesim
 from spikesim.conformance import compare_results
@@ -11,6 +13,16 @@ from spikesim.conformance.check import full_record
 from spikesim.conformance.fixed import generate_fixed_case
 
 pytest.importorskip("numba")
+
+
+@settings(max_examples=25)
+@given(st.integers(min_value=1000, max_value=2**31 - 1))
+def test_hypothesis_fixed_graphs(seed):
+    case = generate_fixed_case(seed)
+    record = full_record(case.graph)
+    want = spikesim.compile(case.graph, dtype="fixed", record=record).run(case.inputs)
+    got = spikesim.compile(case.graph, backend="numba", dtype="fixed", record=record).run(case.inputs)
+    compare_results(case.graph, got, want, "fixed")
 
 
 @pytest.mark.parametrize("seed", range(0, 40, 4))

@@ -49,8 +49,9 @@ def _noisy_tile(model, rel=0.05, rows=16, cols=8, seed=0):
     return TileCircuit(r.uniform(2, 40, (rows, cols)), r.uniform(2, 40, (rows, cols)), cfg)
 
 
-def test_column_level_read_noise_equals_cell_level_in_distribution():
-    x = np.random.default_rng(9).choice([0.0, 1.0, 0.5, 2.0], size=16)
+@pytest.mark.parametrize("levels", [[0.0, 1.0], [0.0, 1.0, 0.5, 2.0]], ids=["spikes", "graded"])
+def test_column_level_read_noise_equals_cell_level_in_distribution(levels):
+    x = np.random.default_rng(9).choice(levels, size=16)
     column, cell = _noisy_tile("column"), _noisy_tile("cell")
     sd = np.sqrt((x * x) @ column.variance)  # N(0, Σ x_i² (σ+_ij² + σ-_ij²)) per column
     clean = x @ column.diff

@@ -7,7 +7,15 @@ import torch
 import spikesim
 from spikesim import backends as backend_registry
 from spikesim.errors import BackendUnavailableError, GraphError
-from spikesim.torch import DelayNet, PopulationSpec, SpikingLayer, Surrogate, from_graph, sum_softmax, to_graph
+from spikesim.torch import (
+    DelayNet,
+    PopulationSpec,
+    SpikingLayer,
+    Surrogate,
+    from_graph,
+    sum_softmax,
+    to_graph,
+)
 from spikesim.train.backends import decode, simulate
 
 BETA = 1 - 10 / 10.05

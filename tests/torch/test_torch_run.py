@@ -59,10 +59,11 @@ def test_short_run_beats_chance_and_writes_outputs(tmp_path, capsys):
 def test_resume_gives_the_same_result(tmp_path):
     cfg = from_dict(json.loads(json.dumps(RESUME)))
     inv = Invocation(None, "cpu", ["reference"])
-    whole = execute(cfg, inv, tmp_path / "whole", quiet=True)
-    assert execute(cfg, inv, tmp_path / "split", stop_after=1, quiet=True) is None
+    whole = execute(cfg, inv, tmp_path / "whole", quiet=True).metrics
+    stopped = execute(cfg, inv, tmp_path / "split", stop_after=1, quiet=True)
+    assert not stopped.finished and stopped.metrics is None
     assert not (tmp_path / "split" / "model.h5").exists()
-    resumed = execute(cfg, inv, tmp_path / "split", resume=True, quiet=True)
+    resumed = execute(cfg, inv, tmp_path / "split", resume=True, quiet=True).metrics
     strip = lambda hist: [{k: v for k, v in h.items() if k != "seconds"} for h in hist]  # noqa: E731
     assert strip(resumed["epochs"]) == strip(whole["epochs"])
     a, b = spikesim.load(tmp_path / "whole" / "model.h5"), spikesim.load(tmp_path / "split" / "model.h5")
