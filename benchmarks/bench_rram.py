@@ -15,9 +15,9 @@ import sys
 import time
 
 import numpy as np
-from spikesim.hardware.rram import MacroConfig
 
 import spikesim
+from spikesim.hardware.rram import MacroConfig
 
 
 def w2_graph(wl) -> spikesim.Graph:
@@ -104,6 +104,12 @@ def main() -> int:
         print(
             f"| {label} | {build:.2f} | {seconds:.3f} | {ratio} | {'/'.join(map(str, spikes))} | {extra} |"
         )
+    if report:
+        label, sim, hardware = report
+        print(f"\nEnergy and latency report of '{label}' (whole batch):\n{hardware.summary()}")
+        for name, stats in sim.programming().items():
+            print(f"{name}: {stats.cells} cells, {stats.mean_pulses:.2f} pulses/cell, residual "
+                  f"{stats.residual_sigma_us:.3f} µS, {stats.failed} not verified")
     return 0
 
 

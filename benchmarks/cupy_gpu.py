@@ -342,6 +342,7 @@ def _kernel_ms(fn, launches: int = 20) -> float:
 def cmd_kernels(args) -> None:
     """The fused LIF kernels alone (no autograd, no host overhead) for several unroll depths."""
     import torch
+
     from spikesim.backends.cupy import kernels
     from spikesim.backends.cupy.autograd import _C_TYPES, _launch
 
@@ -675,7 +676,6 @@ def _shd_dense(root: str, steps: int = 100, channels: int = 140):
     """shd-synth binned to ``steps`` steps of 8 ms and 700 -> 140 channels (sums of 5)."""
     from spikesim.datasets import bundled
     from spikesim.datasets.shd import load_shd
-
     from spikesim.inputs import events_to_dense
 
     path = bundled.ensure("shd-synth", root)

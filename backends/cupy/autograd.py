@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 
 import torch
+
 from spikesim.backends.cupy import kernels
 
 _C_TYPES = {torch.float32: "float", torch.float16: "f16", torch.bfloat16: "bf16"}

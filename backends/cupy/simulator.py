@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import numpy as np
+
 from spikesim.backends.cupy import kernels
 from spikesim.backends.cupy.plan import EdgePlan, make_plan, ring_runs
-
 from spikesim.ir import Graph, Input
 from spikesim.ir.neurons import COEFFICIENTS
 from spikesim.result import STATE_VARS, Recorder

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 
 import numpy as np
+
 from spikesim.hardware.rram.config import MacroConfig
 from spikesim.hardware.rram.crossbar import TileCircuit
 

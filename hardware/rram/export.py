@@ -29,11 +29,11 @@ from pathlib import Path
 
 import h5py
 import numpy as np
+
+from spikesim.errors import ConfigError, FormatError
 from spikesim.hardware.rram.config import MacroConfig
 from spikesim.hardware.rram.mapping import MODES, EdgeMap, SliceMap, Tile, map_graph
 from spikesim.hardware.rram.programming import level_index
-
-from spikesim.errors import ConfigError, FormatError
 from spikesim.io.atomic import atomic_path
 from spikesim.ir import Graph
 

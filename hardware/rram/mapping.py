@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from spikesim.hardware.rram.config import MacroConfig
-from spikesim.hardware.rram.programming import quantise_levels, single_pulse, single_pulse_moments
 
 from spikesim.errors import ConfigError
+from spikesim.hardware.rram.config import MacroConfig
+from spikesim.hardware.rram.programming import quantise_levels, single_pulse, single_pulse_moments
 from spikesim.ir import Graph
 
 #: How a tile's cells are written: iterative write-verify to a target, or one random SET pulse.

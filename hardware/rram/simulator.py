@@ -9,12 +9,12 @@ simulator gives the same result for the same inputs; the report of the last run 
 from __future__ import annotations
 
 import numpy as np
+
 from spikesim.backends.reference.step import initial_state, population_step
 from spikesim.hardware.rram.config import MacroConfig
 from spikesim.hardware.rram.energy import EnergyReport, LayerCounter
 from spikesim.hardware.rram.mapping import EdgeMap
 from spikesim.hardware.rram.tiling import EdgeCircuit, ProgrammingStats
-
 from spikesim.ir import Graph, Input
 from spikesim.result import Recorder, Result
 from spikesim.simulator import Simulator

@@ -12,9 +12,9 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
-from spikesim.hardware.rram.config import MacroConfig
 
 from spikesim.errors import ConfigError
+from spikesim.hardware.rram.config import MacroConfig
 from spikesim.io.atomic import atomic_path
 from spikesim.ir import Graph
 

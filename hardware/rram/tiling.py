@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from spikesim.hardware.rram.config import MacroConfig
 from spikesim.hardware.rram.crossbar import TileCircuit
 from spikesim.hardware.rram.energy import LayerCounter

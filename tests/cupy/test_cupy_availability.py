@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+
 from spikesim.backends import cupy as backend
 
 

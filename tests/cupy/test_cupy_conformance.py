@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from spikesim.backends import cupy as backend
 
 import spikesim
+from spikesim.backends import cupy as backend
 from spikesim.conformance import assert_conforms, generate_cases
 from spikesim.ir import IF, LIF, Graph, Input, Sparse
 

@@ -8,7 +8,6 @@ import pytest
 torch = pytest.importorskip("torch", reason="the training kernels' math is written in torch")
 
 from spikesim.backends.cupy import lif_math  # noqa: E402
-
 from spikesim.torch.lif import Coefficients, lif_multistep  # noqa: E402
 from spikesim.torch.surrogate import Surrogate  # noqa: E402
 

@@ -11,9 +11,9 @@ import types
 
 import numpy as np
 import pytest
+
 from spikesim.backends import cupy as backend
 from spikesim.backends.cupy import kernels
-
 from spikesim.conformance import compare_results, generate_cases
 from spikesim.conformance.check import full_record
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from spikesim.backends.cupy.plan import make_plan, ring_runs
 
+from spikesim.backends.cupy.plan import make_plan, ring_runs
 from spikesim.ir import LIF, Graph, Input, Sparse
 
 

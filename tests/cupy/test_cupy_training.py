@@ -9,7 +9,6 @@ torch = pytest.importorskip("torch", reason="the training kernels need torch")
 
 from spikesim.backends import cupy as backend  # noqa: E402
 from spikesim.backends.cupy import lif_math  # noqa: E402
-
 from spikesim.torch.lif import Coefficients, lif_multistep  # noqa: E402
 from spikesim.torch.surrogate import Surrogate  # noqa: E402
 
@@ -73,6 +72,7 @@ def test_dispatch_and_scalar_gradient_of_sum_match_torch_lif():
 
 def test_bfloat16_activations_and_memory_stays_in_torch_allocator():
     import cupy
+
     from spikesim.backends.cupy.autograd import lif_multistep_cuda
 
     x, coeffs = _case(3, steps=64, batch=8, size=2048)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from spikesim.hardware.rram import MacroConfig
 
 import spikesim
 from spikesim.errors import ConfigError
+from spikesim.hardware.rram import MacroConfig
 
 
 @pytest.mark.parametrize(

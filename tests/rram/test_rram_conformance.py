@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from spikesim.hardware.rram import MacroConfig
-from spikesim.hardware.rram import backend as rram_backend
 
 import spikesim
 from spikesim.conformance import assert_conforms, generate_cases
+from spikesim.hardware.rram import MacroConfig
+from spikesim.hardware.rram import backend as rram_backend
 
 CASES, _ = generate_cases(rram_backend.capabilities(), 20, seed=800)
 #: A tiny macro (4 rows x 3 column pairs) so that most projections span several tiles.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from spikesim.hardware.rram import MacroConfig
 
 import spikesim
+from spikesim.hardware.rram import MacroConfig
 
 # V_read 0.2 V, t_read 10 ns, ADC 10 fJ x 2^8 = 2.56 pJ, drivers 0.004 pJ, adds 0.1 pJ,
 # FIFO 0.16 pJ/bit, 2 read + 1 ADC cycles per tile read, 200 MHz.

@@ -5,12 +5,12 @@ from __future__ import annotations
 import h5py
 import numpy as np
 import pytest
-from spikesim.hardware.rram import MacroConfig
-from spikesim.hardware.rram.export import load_maps, save_maps
 
 import spikesim
 from spikesim.cli import main
 from spikesim.errors import FormatError
+from spikesim.hardware.rram import MacroConfig
+from spikesim.hardware.rram.export import load_maps, save_maps
 
 
 def _graph():

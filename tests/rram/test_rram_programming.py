@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy import integrate, stats
+
 from spikesim.hardware.rram import MacroConfig
 from spikesim.hardware.rram.programming import (
     apply_drift,

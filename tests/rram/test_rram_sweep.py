@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from spikesim.hardware.rram import sweep
 
 import spikesim
 from spikesim.cli import main
+from spikesim.hardware.rram import sweep
 
 
 def _model():

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-from spikesim.hardware.rram import MacroConfig
 
 import spikesim
+from spikesim.hardware.rram import MacroConfig
 
 
 def _graph(seed=0):
