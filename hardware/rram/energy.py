@@ -58,7 +58,7 @@ class LayerCounter:
 
     def __init__(self, cfg: MacroConfig, delays: list[int], batch: int) -> None:
         self.cfg = cfg
-        self.total = LayerEnergy()
+        self.cycles = 0
         self.slices = {d: LayerEnergy() for d in delays}
         self.read_pj_per_us = cfg.v_read**2 * cfg.t_read_ns * 1e-3  # V²·µS·ns = fJ -> pJ
         self.adc_pj = cfg.adc_energy_pj()
@@ -97,13 +97,13 @@ class LayerCounter:
         """Close one step: add the layer's cycles for every sample."""
         adder = np.ceil(np.log2(np.maximum(self.partials, 1))).astype(np.int64)
         cycles = int((self.slowest + np.where(self.partials > 0, adder, 0)).sum())
-        self.total.cycles += cycles
+        self.cycles += cycles
         self.slowest[:] = 0
         self.partials[:] = 0
 
     def layer(self) -> LayerEnergy:
         """Totals over slices (cycles are counted per layer)."""
-        out = LayerEnergy(cycles=self.total.cycles)
+        out = LayerEnergy(cycles=self.cycles)
         for e in self.slices.values():
             out.add(LayerEnergy(**{**asdict(e), "cycles": 0}))
         return out

@@ -41,7 +41,7 @@ class RramSimulator(Simulator):
         self.ring = {name: 1 for name in self.order}
         for e in self.edges:
             self.ring[e.src] = max(self.ring[e.src], e.max_latency + 1)
-        self.last_report: EnergyReport | None = None
+        self.t, self.states, self.counters = 0, {}, []  # report() before any step: empty
 
     def programming(self) -> dict[str, ProgrammingStats]:
         """Write-verify outcome per projection: pulses, residual σ, failures, stuck cells."""
