@@ -33,7 +33,6 @@ def availability() -> tuple[bool, str]:
 def compile(graph: Graph, batch_size=None, dtype="float64", record=None, **options):  # noqa: A001
     """Build a NumbaSimulator; the only option is ``strategy`` ("auto", "event", "dense")."""
     from spikesim.backends.numba.simulator import NumbaSimulator
-
     from spikesim.errors import GraphError
 
     unknown = set(options) - {"strategy"}

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from spikesim.backends.numba.layout import INPUT, Layout, build_layout
 
+from spikesim.backends.numba.layout import INPUT, Layout, build_layout
 from spikesim.errors import GraphError
 from spikesim.ir import Graph
 from spikesim.result import Recorder
@@ -25,7 +25,7 @@ DENSE_ABOVE = 0.5
 CHUNK_BYTES = 256 * 2**20
 
 #: Input values sampled (at most) to measure an input's density for ``auto``.
-DENSITY_SAMPLE = 2**20
+DENSITY_SAMPLE = 2**16
 
 
 class _State:
@@ -146,6 +146,7 @@ class NumbaSimulator(Simulator):
 
     def _call(self, t0, x, state: _State, strategies, cols, widths) -> tuple[np.ndarray, ...]:
         import numba
+
         from spikesim.backends.numba.kernels import sample, simulate
 
         lay, c = self.layout, self.layout.coeff

@@ -222,7 +222,8 @@ def train(
         if opt.position_schedule is not None:
             opt.position_schedule.step()
         total_loss, correct, seen = _sum_over_ranks(dist_info, total_loss, correct, seen)
-        record = {"epoch": epoch + 1, "sigma": sigma, "train_loss": total_loss / seen, "train_acc": correct / seen}
+        record = {"epoch": epoch + 1, "sigma": sigma if cfg.model.taps > 1 else None,
+                  "train_loss": total_loss / seen, "train_acc": correct / seen}
         for name, split in (("val", data.val), ("test", data.test)):
             if len(split):
                 metrics = evaluate(model, split, max(local, 64), device)

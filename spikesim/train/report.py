@@ -64,7 +64,10 @@ class Progress:
 
 def epoch_line(r: dict[str, Any]) -> str:
     """One-line summary of an epoch record."""
-    parts = [f"epoch {r['epoch']}", f"sigma {r['sigma']:.2f}", f"loss {r['train_loss']:.3f}", f"train {r['train_acc']:.3f}"]
+    parts = [f"epoch {r['epoch']}"]
+    if r["sigma"] is not None:  # None without delays
+        parts.append(f"sigma {r['sigma']:.2f}")
+    parts += [f"loss {r['train_loss']:.3f}", f"train {r['train_acc']:.3f}"]
     for key in ("val", "test"):
         if f"{key}_acc" in r:
             parts.append(f"{key} {r[f'{key}_acc']:.3f}")

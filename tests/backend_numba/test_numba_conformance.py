@@ -7,9 +7,8 @@ import pytest
 
 pytest.importorskip("numba", reason="numba backend needs numba (pip install 'spikesim[cpu]')")
 
-from spikesim.backends import numba as numba_backend  # noqa: E402
-
 import spikesim  # noqa: E402
+from spikesim.backends import numba as numba_backend  # noqa: E402
 from spikesim.conformance import assert_conforms, generate_cases  # noqa: E402
 from spikesim.ir import IF, Graph, Input, Sparse  # noqa: E402
 

@@ -9,9 +9,8 @@ numba = pytest.importorskip(
     "numba", reason="numba backend needs numba (pip install 'spikesim[cpu]')"
 )
 
-from spikesim.backends import numba as numba_backend  # noqa: E402
-
 import spikesim  # noqa: E402
+from spikesim.backends import numba as numba_backend  # noqa: E402
 from spikesim.conformance import generate_cases  # noqa: E402
 from spikesim.conformance.check import full_record  # noqa: E402
 from spikesim.errors import GraphError  # noqa: E402

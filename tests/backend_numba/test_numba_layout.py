@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from spikesim.backends.numba.layout import build_layout
 
+from spikesim.backends.numba.layout import build_layout
 from spikesim.ir import LIF, Graph, Input, Sparse
 
 

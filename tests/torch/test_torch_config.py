@@ -62,3 +62,12 @@ def test_cli_reports_config_errors(tmp_path, capsys):
     assert "neither a preset (shd-delays, shd-nodelay, nmnist-delays)" in capsys.readouterr().err
     assert main(["run", "--resume", str(tmp_path / "missing")]) == 1
     assert "missing config.yaml" in capsys.readouterr().err
+
+
+def test_shd_delays_parameter_count_matches_the_paper():
+    # papers.md §1 check 5: weights + delay positions + BatchNorm = 214,016 for 140-256-256-20.
+    from spikesim.train.build import build_model
+
+    model = build_model(resolve("shd-delays", bundled=False), 140, 20)
+    assert sum(p.numel() for p in model.parameters() if p.requires_grad) == 214_016
+    assert model.tail_steps == 3 * 12

@@ -12,9 +12,9 @@ from spikesim.train.runner import Invocation, execute
 
 TINY = {
     "name": "tiny",
-    "data": {"dataset": "shd", "n_steps": 70, "pool": 5, "train_limit": 400, "test_limit": 100},
-    "model": {"hidden": [24], "taps": 25, "dropout": 0.1},
-    "train": {"epochs": 3, "batch_size": 32, "threads": 2},
+    "data": {"dataset": "shd", "n_steps": 70, "pool": 5, "train_limit": 600, "test_limit": 200},
+    "model": {"hidden": [32], "taps": 25, "dropout": 0.1},
+    "train": {"epochs": 4, "batch_size": 32, "threads": 2},
 }
 #: Resume needs no learning, only determinism: the smallest network that still has delays.
 RESUME = {
@@ -41,7 +41,7 @@ def test_short_run_beats_chance_and_writes_outputs(tmp_path, capsys):
     metrics = json.loads((out / "metrics.json").read_text())
     for name in ("config.yaml", "checkpoint.pt", "model.h5", "learning_curve.png", "raster.png"):
         assert (out / name).is_file(), name
-    assert metrics["complete"] and len(metrics["epochs"]) == 3
+    assert metrics["complete"] and len(metrics["epochs"]) == 4
     chance = 1 / 20
     assert metrics["selection"]["last_test_acc"] > 5 * chance, metrics["selection"]
     assert line["test_acc_last"] == metrics["selection"]["last_test_acc"]
@@ -51,7 +51,7 @@ def test_short_run_beats_chance_and_writes_outputs(tmp_path, capsys):
     graph = spikesim.load(out / "model.h5")
     assert graph.metadata["decoder"] == {"kind": "sum_softmax", "node": "readout", "var": "v"}
     assert graph.metadata["tail_steps"] == 2 * 12 and graph.metadata["seed"] == 0
-    assert graph.metadata["config"]["model"]["hidden"] == [24]
+    assert graph.metadata["config"]["model"]["hidden"] == [32]
     assert len(graph.metadata["dataset"]["sha256"]) == 64
 
 
