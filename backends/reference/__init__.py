@@ -24,7 +24,6 @@ def availability() -> tuple[bool, str]:
 def compile(graph: Graph, batch_size=None, dtype="float64", record=None, **options):  # noqa: A001
     """Build a ReferenceSimulator; accepts no backend-specific options."""
     from spikesim.backends.reference.simulator import ReferenceSimulator
-
     from spikesim.errors import GraphError
 
     if options:

@@ -4,13 +4,12 @@ with lava-nc's ``fixed_pt`` models (``spikesim.ir.fixed`` gives the rules)."""
 from __future__ import annotations
 
 import numpy as np
-from spikesim.backends.reference.fixed_step import FixedState, fixed_initial_state, fixed_lif_step
 
+from spikesim.backends.reference.fixed_step import FixedState, fixed_initial_state, fixed_lif_step
+from spikesim.backends.reference.pull import PullSimulator
 from spikesim.errors import GraphError, UnsupportedFeatureError
-from spikesim.ir import Graph, Input
+from spikesim.ir import Graph
 from spikesim.ir.fixed import LoihiDense, LoihiLIF, shift_activation
-from spikesim.result import Recorder
-from spikesim.simulator import Simulator
 
 
 def check_fixed_graph(graph: Graph, backend: str) -> None:
@@ -55,10 +54,11 @@ class _FixedDelivery:
             x += shift_activation(history[(t - latency) % ring] @ weight.T, self.weight_exp)
 
 
-class FixedReferenceSimulator(Simulator):
+class FixedReferenceSimulator(PullSimulator):
     """int64 numpy simulation of a LoihiLIF/LoihiDense graph; records v and i (Lava's u)."""
 
     backend = "reference"
+    ring_dtype = np.int64
 
     def __init__(self, graph: Graph, batch_size=None, record=None) -> None:
         super().__init__(graph, batch_size, "fixed", record)
@@ -66,51 +66,18 @@ class FixedReferenceSimulator(Simulator):
         self.dtype = np.int64
         self.deliveries = [_FixedDelivery(e) for e in graph.edges]
         self.tables = {name: pop.integer_table() for name, pop in graph.populations()}
-        self.ring = {name: 1 for name in self.order}
+        self._size_rings(self.deliveries)
+
+    def _initial_state(self, name: str, batch: int) -> FixedState:
+        return fixed_initial_state(self.tables[name], batch)
+
+    def _deliver(self, name: str, t: int, x: np.ndarray) -> None:
         for d in self.deliveries:
-            self.ring[d.src] = max(self.ring[d.src], d.max_latency + 1)
+            if d.dst == name:
+                d.deliver(self.history[d.src], t, x)
 
-    def _reset_stream(self, batch: int) -> None:
-        self.t = 0
-        self.states = {name: fixed_initial_state(table, batch) for name, table in self.tables.items()}
-        self.history = {
-            name: np.zeros((self.ring[name], batch, self.graph.size(name)), np.int64) for name in self.order
-        }
+    def _update(self, name: str, state: FixedState, x: np.ndarray):
+        return fixed_lif_step(state, x, self.tables[name])
 
-    def advance(self, inputs: dict[str, np.ndarray]) -> dict[str, tuple]:
-        """One step with integer inputs; returns {population: (StepOutput, FixedState)}."""
-        t, produced = self.t, {}
-        for name in self.order:
-            ring = self.history[name]
-            if isinstance(self.graph.nodes[name], Input):
-                ring[t % ring.shape[0]] = inputs[name]
-                continue
-            a_in = np.zeros_like(self.states[name].v)
-            for d in self.deliveries:
-                if d.dst == name:
-                    d.deliver(self.history[d.src], t, a_in)
-            out, state = fixed_lif_step(self.states[name], a_in, self.tables[name])
-            self.states[name] = state
-            ring[t % ring.shape[0]] = out.out
-            produced[name] = (out, state)
-        self.t += 1
-        return produced
-
-    def _run(self, inputs, steps, batch, recorder: Recorder) -> None:
-        self._reset_stream(batch)
-        arrays = {name: integer_inputs(name, a) for name, a in inputs.items()}
-        for t in range(steps):
-            for name, (out, state) in self.advance({n: a[t] for n, a in arrays.items()}).items():
-                for var, value in _probe_values(out, state).items():
-                    recorder.write(t, name, var, value)
-
-    def _step(self, inputs):
-        produced = self.advance({name: integer_inputs(name, a) for name, a in inputs.items()})
-        return {
-            name: {var: _probe_values(*produced[name])[var] for var in variables}
-            for name, variables in self.record.items()
-        }
-
-
-def _probe_values(out, state: FixedState) -> dict[str, np.ndarray]:
-    return {"v": state.v, "i": state.i, "spikes": out.spikes}
+    def _cast_input(self, name: str, array: np.ndarray) -> np.ndarray:
+        return integer_inputs(name, array)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from spikesim.backends.reference.step import StepOutput
 
+from spikesim.backends.reference.step import StepOutput
 from spikesim.ir.fixed import ACTIVATION_SHIFT, DECAY_SHIFT, STATE_MAX
 
 

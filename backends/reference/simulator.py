@@ -7,11 +7,10 @@ outputs, and a target sums ``W_L @ out[t - L]`` over the distinct latencies L of
 from __future__ import annotations
 
 import numpy as np
-from spikesim.backends.reference.step import PopulationState, initial_state, population_step
 
-from spikesim.ir import Graph, Input, Population, Sparse
-from spikesim.result import Recorder
-from spikesim.simulator import Simulator
+from spikesim.backends.reference.pull import PullSimulator
+from spikesim.backends.reference.step import PopulationState, initial_state, population_step
+from spikesim.ir import Graph, Population, Sparse
 
 
 class _Delivery:
@@ -50,72 +49,29 @@ class _Delivery:
             x += self.bias
 
 
-class ReferenceSimulator(Simulator):
+class ReferenceSimulator(PullSimulator):
     """float64 (or float32) numpy simulation, one step at a time."""
 
     backend = "reference"
 
     def __init__(self, graph: Graph, batch_size=None, dtype="float64", record=None) -> None:
         super().__init__(graph, batch_size, dtype, record)
+        self.ring_dtype = self.dtype
         self.deliveries = [_Delivery(e, self.dtype) for e in graph.edges]
         self.coeffs = {
             name: {k: v.astype(self.dtype) for k, v in pop.coefficient_table().items()}
             for name, pop in graph.populations()
         }
-        self.ring = {name: 1 for name in self.order}
+        self._size_rings(self.deliveries)
+
+    def _initial_state(self, name: str, batch: int) -> PopulationState:
+        return initial_state(self.coeffs[name], batch, self.dtype)
+
+    def _deliver(self, name: str, t: int, x: np.ndarray) -> None:
         for d in self.deliveries:
-            self.ring[d.src] = max(self.ring[d.src], d.max_latency + 1)
+            if d.dst == name:
+                d.deliver(self.history[d.src], t, x)
 
-    def _reset_stream(self, batch: int) -> None:
-        self.t = 0
-        self.states = {
-            name: initial_state(self.coeffs[name], batch, self.dtype) for name, _ in self.graph.populations()
-        }
-        self.history = {
-            name: np.zeros((self.ring[name], batch, self.graph.size(name)), self.dtype) for name in self.order
-        }
-
-    def advance(self, inputs: dict[str, np.ndarray]) -> dict[str, tuple]:
-        """One step; returns {population: (StepOutput, new PopulationState)}."""
-        t, produced = self.t, {}
-        for name in self.order:
-            node = self.graph.nodes[name]
-            ring = self.history[name]
-            if isinstance(node, Input):
-                ring[t % ring.shape[0]] = inputs[name]
-                continue
-            x = np.zeros_like(self.states[name].v)
-            for d in self.deliveries:
-                if d.dst == name:
-                    d.deliver(self.history[d.src], t, x)
-            pop: Population = node
-            out, state = population_step(
-                self.states[name], x, self.coeffs[name], pop.spiking, pop.reset, pop.refractory
-            )
-            self.states[name] = state
-            ring[t % ring.shape[0]] = out.out
-            produced[name] = (out, state)
-        self.t += 1
-        return produced
-
-    def _run(self, inputs, steps, batch, recorder: Recorder) -> None:
-        self._reset_stream(batch)
-        for t in range(steps):
-            produced = self.advance({name: a[t].astype(self.dtype) for name, a in inputs.items()})
-            for name, (out, state) in produced.items():
-                for var, value in _probe_values(out, state).items():
-                    recorder.write(t, name, var, value)
-
-    def _step(self, inputs):
-        produced = self.advance({name: a.astype(self.dtype) for name, a in inputs.items()})
-        return {
-            name: {var: _probe_values(*produced[name])[var] for var in variables}
-            for name, variables in self.record.items()
-        }
-
-
-def _probe_values(out, state: PopulationState) -> dict[str, np.ndarray]:
-    values = {"v": state.v, "i": state.i, "v_pre": out.v_pre}
-    if out.spikes is not None:
-        values["spikes"] = out.spikes
-    return values
+    def _update(self, name: str, state: PopulationState, x: np.ndarray):
+        pop: Population = self.graph.nodes[name]
+        return population_step(state, x, self.coeffs[name], pop.spiking, pop.reset, pop.refractory)

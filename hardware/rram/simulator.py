@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from spikesim.backends.reference.pull import PullSimulator
 from spikesim.backends.reference.step import initial_state, population_step
 from spikesim.hardware.rram.config import MacroConfig
 from spikesim.hardware.rram.energy import EnergyReport, LayerCounter
 from spikesim.hardware.rram.mapping import EdgeMap
 from spikesim.hardware.rram.tiling import EdgeCircuit, ProgrammingStats
-from spikesim.ir import Graph, Input
-from spikesim.result import Recorder, Result
-from spikesim.simulator import Simulator
+from spikesim.ir import Graph
+from spikesim.result import Result
 
 
-class RramSimulator(Simulator):
+class RramSimulator(PullSimulator):
     """Simulation of ``graph`` on RRAM macros described by ``config``."""
 
     backend = "rram"
@@ -38,9 +38,8 @@ class RramSimulator(Simulator):
             name: {k: v.astype(self.dtype) for k, v in pop.coefficient_table().items()}
             for name, pop in graph.populations()
         }
-        self.ring = {name: 1 for name in self.order}
-        for e in self.edges:
-            self.ring[e.src] = max(self.ring[e.src], e.max_latency + 1)
+        self.ring_dtype = self.dtype
+        self._size_rings(self.edges)
         self.t, self.states, self.counters = 0, {}, []  # report() before any step: empty
 
     def programming(self) -> dict[str, ProgrammingStats]:
@@ -66,58 +65,22 @@ class RramSimulator(Simulator):
         return EnergyReport(layers, slices, self.t, batch, self.config.clock_mhz)
 
     def _reset_stream(self, batch: int) -> None:
-        self.t = 0
+        super()._reset_stream(batch)
         self.rng = np.random.default_rng(np.random.SeedSequence([self.seed, 3]))
-        self.states = {
-            name: initial_state(self.coeffs[name], batch, self.dtype) for name, _ in self.graph.populations()
-        }
-        self.history = {
-            name: np.zeros((self.ring[name], batch, self.graph.size(name)), self.dtype) for name in self.order
-        }
         self.counters = [LayerCounter(self.config, e.delays, batch) for e in self.edges]
 
-    def advance(self, inputs: dict[str, np.ndarray]) -> dict[str, tuple]:
-        """One step; returns {population: (StepOutput, new PopulationState)}."""
-        t, produced = self.t, {}
-        for name in self.order:
-            node = self.graph.nodes[name]
-            ring = self.history[name]
-            if isinstance(node, Input):
-                ring[t % ring.shape[0]] = inputs[name]
-                continue
-            x = np.zeros_like(self.states[name].v)
-            for edge, counter in zip(self.edges, self.counters):
-                if edge.dst == name:
-                    edge.deliver(self.history[edge.src], t, x, self.rng, counter, self.config.graded_bits)
-            out, state = population_step(
-                self.states[name], x, self.coeffs[name], node.spiking, node.reset, node.refractory
-            )
-            self.states[name] = state
-            ring[t % ring.shape[0]] = out.out
-            produced[name] = (out, state)
+    def _initial_state(self, name: str, batch: int):
+        return initial_state(self.coeffs[name], batch, self.dtype)
+
+    def _deliver(self, name: str, t: int, x: np.ndarray) -> None:
+        for edge, counter in zip(self.edges, self.counters):
+            if edge.dst == name:
+                edge.deliver(self.history[edge.src], t, x, self.rng, counter, self.config.graded_bits)
+
+    def _update(self, name: str, state, x: np.ndarray):
+        node = self.graph.nodes[name]
+        return population_step(state, x, self.coeffs[name], node.spiking, node.reset, node.refractory)
+
+    def _end_step(self) -> None:
         for counter in self.counters:
             counter.end_step()
-        self.t += 1
-        return produced
-
-    def _run(self, inputs, steps, batch, recorder: Recorder) -> None:
-        self._reset_stream(batch)
-        for t in range(steps):
-            produced = self.advance({name: a[t].astype(self.dtype) for name, a in inputs.items()})
-            for name, (out, state) in produced.items():
-                for var, value in _probe_values(out, state).items():
-                    recorder.write(t, name, var, value)
-
-    def _step(self, inputs):
-        produced = self.advance({name: a.astype(self.dtype) for name, a in inputs.items()})
-        return {
-            name: {var: _probe_values(*produced[name])[var] for var in variables}
-            for name, variables in self.record.items()
-        }
-
-
-def _probe_values(out, state) -> dict[str, np.ndarray]:
-    values = {"v": state.v, "i": state.i, "v_pre": out.v_pre}
-    if out.spikes is not None:
-        values["spikes"] = out.spikes
-    return values
