@@ -24,16 +24,17 @@ $(STAMPS)/lava-env: pyproject.toml scripts/make_lava_env.sh
 	@mkdir -p $(STAMPS) && touch $@
 
 demo: install
-	$(BIN)/spikesim run shd-delays --compare-nodelay
+	$(BIN)/spikesim run shd-delays --compare-nodelay --eval-backends reference,numba
 
 test: install lava-env
+	$(BIN)/ruff check spikesim backends datasets hardware tests benchmarks scripts
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 test-slow: install lava-env
 	$(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
 
 lint: install
-	$(BIN)/ruff check spikesim backends datasets hardware tests benchmarks
+	$(BIN)/ruff check spikesim backends datasets hardware tests benchmarks scripts
 
 clean:
 	rm -rf $(VENV) .venv-lava $(STAMPS) build dist *.egg-info

@@ -44,6 +44,7 @@ def run(root: Path, repeats: int) -> dict:
     import tonic
     import tonic.datasets
     import tonic.transforms
+
     from spikesim.datasets import (
         DenseDataset,
         DenseTransform,

@@ -21,9 +21,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-from spikesim.hardware.loihi_quantise import quantise
 
 import spikesim
+from spikesim.hardware.loihi_quantise import quantise
 from spikesim.io.atomic import atomic_open
 from spikesim.workloads import graph_for, synthetic_w2
 

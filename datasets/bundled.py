@@ -20,7 +20,6 @@ from dataclasses import asdict
 from pathlib import Path
 
 from spikesim.datasets import synth_nmnist, synth_shd
-
 from spikesim.errors import DatasetError
 from spikesim.io.atomic import atomic_open
 

@@ -31,8 +31,8 @@ from pathlib import Path
 
 import h5py
 import numpy as np
-from spikesim.datasets.transforms import DenseTransform
 
+from spikesim.datasets.transforms import DenseTransform
 from spikesim.errors import DatasetError
 from spikesim.io.atomic import atomic_path
 

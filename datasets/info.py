@@ -19,9 +19,9 @@ from pathlib import Path
 
 import h5py
 import numpy as np
+
 from spikesim.datasets import nmnist, ntidigits, shd
 from spikesim.datasets.events import check_sample
-
 from spikesim.errors import DatasetError
 from spikesim.io.atomic import is_temp_file
 

@@ -15,9 +15,9 @@ import os
 from pathlib import Path
 
 import numpy as np
+
 from spikesim.datasets import sources
 from spikesim.datasets.events import NMNIST_DTYPE, UnsortedPolicy, check_sample
-
 from spikesim.errors import DatasetError
 from spikesim.io.atomic import atomic_path, is_temp_file
 

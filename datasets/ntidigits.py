@@ -22,9 +22,9 @@ from pathlib import Path
 
 import h5py
 import numpy as np
+
 from spikesim.datasets import sources
 from spikesim.datasets.events import UnsortedPolicy, audio_events, check_sample
-
 from spikesim.errors import DatasetError
 
 N_CHANNELS = 64

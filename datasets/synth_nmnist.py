@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
 from spikesim.datasets.events import NMNIST_DTYPE
 from spikesim.datasets.nmnist import write_bin
 

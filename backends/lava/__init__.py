@@ -43,7 +43,6 @@ def availability() -> tuple[bool, str]:
 def compile(graph: Graph, batch_size=None, dtype="float64", record=None, **options):  # noqa: A001
     """Build a LavaSimulator. Options: ``timeout_s`` (seconds per runner call, default 600)."""
     from spikesim.backends.lava.simulator import LavaSimulator
-
     from spikesim.errors import GraphError, UnsupportedFeatureError
 
     unknown = set(options) - {"timeout_s"}

@@ -15,7 +15,6 @@ import tempfile
 from pathlib import Path
 
 from spikesim.backends.lava.exchange import Job, JobResult, read_results, write_jobs
-
 from spikesim.errors import BackendUnavailableError, SpikesimError
 
 STDERR_TAIL_CHARS = 4000

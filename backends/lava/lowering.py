@@ -16,9 +16,9 @@ Lava applies the clipping, truncation and shifts that the reference reproduces.
 from __future__ import annotations
 
 import numpy as np
+
 from spikesim.backends.lava.exchange import Connection, Job
 from spikesim.backends.reference.fixed_simulator import integer_inputs
-
 from spikesim.ir import Graph, Input
 from spikesim.ir.fixed import LoihiLIF
 

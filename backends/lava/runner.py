@@ -22,6 +22,7 @@ from lava.proc.io.source import RingBuffer
 from lava.proc.lif.process import LIF
 from lava.proc.monitor.process import Monitor
 from lava.utils.weightutils import SignMode
+
 from spikesim.backends.lava.exchange import Job, JobResult, read_jobs, write_results
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+
 from spikesim.backends.lava.environment import python_path
 from spikesim.backends.lava.exchange import JobResult
 from spikesim.backends.lava.launcher import run_jobs
 from spikesim.backends.lava.lowering import PROBE_VARS, lower, unpack
 from spikesim.backends.reference.fixed_simulator import check_fixed_graph
-
 from spikesim.inputs import normalise_inputs
 from spikesim.ir import Graph
 from spikesim.result import Recorder, Result, resolve_record

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
-from spikesim.backends.reference.fixed_simulator import check_fixed_graph, integer_inputs
 
+from spikesim.backends.reference.fixed_simulator import check_fixed_graph, integer_inputs
 from spikesim.ir import Graph, Input
 from spikesim.ir.fixed import ACTIVATION_SHIFT, DECAY_SHIFT, STATE_MAX
 from spikesim.result import Recorder

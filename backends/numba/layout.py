@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from spikesim.ir import Dense, Graph, Input
+from spikesim.ir.neurons import COEFFICIENTS
 
 INPUT, POPULATION = 0, 1
 
@@ -90,19 +91,7 @@ def build_layout(graph: Graph, order: list[str], dtype) -> Layout:
     spiking = np.zeros(n_nodes, np.int64)
     subtract = np.zeros(n_nodes, np.int64)
     refractory = np.zeros(n_nodes, np.int64)
-    coeff64 = {
-        name: np.zeros(n_neurons)
-        for name in (
-            "alpha",
-            "beta",
-            "input_gain",
-            "current_gain",
-            "bias",
-            "v_th",
-            "v_reset",
-            "v_init",
-        )
-    }
+    coeff64 = {name: np.zeros(n_neurons) for name in COEFFICIENTS}
     for k, pop in pops:
         spiking[k] = int(pop.spiking)
         subtract[k] = int(pop.reset == "subtract")

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from spikesim.backends.reference import capabilities
 
 import spikesim
+from spikesim.backends.reference import capabilities
 from spikesim.conformance import (
     assert_conforms,
     cases,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+
 from spikesim.datasets import ShdAdding, load_shd
 from spikesim.datasets.adding import digit_of
-
 from spikesim.errors import DatasetError
 
 

@@ -7,6 +7,7 @@ import os
 import h5py
 import numpy as np
 import pytest
+
 from spikesim.datasets import DenseDataset, DenseTransform, cached, load_shd
 from spikesim.datasets.cache import cache_key
 

@@ -6,9 +6,9 @@ from unittest import mock
 
 import numpy as np
 import pytest
+
 from spikesim.datasets import load_nmnist
 from spikesim.datasets.nmnist import encode_events, read_bin, write_bin
-
 from spikesim.errors import DatasetError
 
 

@@ -6,8 +6,8 @@ from unittest import mock
 
 import numpy as np
 import pytest
-from spikesim.datasets import load_ntidigits
 
+from spikesim.datasets import load_ntidigits
 from spikesim.errors import DatasetError
 
 

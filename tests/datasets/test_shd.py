@@ -6,8 +6,8 @@ from unittest import mock
 
 import numpy as np
 import pytest
-from spikesim.datasets import load_shd, load_ssc
 
+from spikesim.datasets import load_shd, load_ssc
 from spikesim.errors import DatasetError
 
 EXPECTED = [(0, 0, 1), (500, 5, 1), (250000, 699, 1), (999511, 3, 1)]

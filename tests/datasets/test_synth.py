@@ -7,6 +7,7 @@ from unittest import mock
 import h5py
 import numpy as np
 import pytest
+
 from spikesim.datasets import bundled, load_nmnist, load_shd
 from spikesim.datasets.synth_nmnist import SynthNmnistConfig
 from spikesim.datasets.synth_nmnist import generate as generate_nmnist

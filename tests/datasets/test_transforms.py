@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from spikesim.datasets.events import AUDIO_DTYPE, NMNIST_DTYPE
 from spikesim.datasets.transforms import (
     DenseTransform,

@@ -10,10 +10,10 @@ import importlib.util
 
 import numpy as np
 import pytest
-from spikesim.backends import lava as lava_backend
-from spikesim.backends.lava.simulator import run_many
 
 import spikesim
+from spikesim.backends import lava as lava_backend
+from spikesim.backends.lava.simulator import run_many
 from spikesim.conformance import (
     FLOAT_POLICY,
     Case,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from spikesim.backends import lava as lava_backend
 
 import spikesim
+from spikesim.backends import lava as lava_backend
 from spikesim.capabilities import check_supported
 from spikesim.errors import BackendUnavailableError, UnsupportedFeatureError
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from spikesim.hardware.loihi_energy import LOIHI1_DAVIES_2018, estimate
-from spikesim.hardware.loihi_quantise import quantise
 
 import spikesim
 from spikesim.errors import GraphError, UnsupportedFeatureError
+from spikesim.hardware.loihi_energy import LOIHI1_DAVIES_2018, estimate
+from spikesim.hardware.loihi_quantise import quantise
 
 
 def _relay() -> spikesim.Graph:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import h5py
 import numpy as np
 import pytest
-from spikesim.hardware import netx
 
 import spikesim
 from spikesim.conformance.fixed import generate_fixed_case
 from spikesim.errors import UnsupportedFeatureError
+from spikesim.hardware import netx
 from spikesim.ir import Graph, Input
 from spikesim.ir.fixed import SIGN_MIXED, LoihiDense, LoihiLIF
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from spikesim.backends.lava.environment import python_path
 from spikesim.backends.lava.exchange import Connection, Job, read_jobs, write_jobs
 from spikesim.backends.lava.launcher import LavaRunnerError, run_jobs
-
 from spikesim.errors import BackendUnavailableError
 
 
