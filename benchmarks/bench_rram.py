@@ -1,6 +1,6 @@
 """Throughput of the rram backend against numba and the reference on W2 (peer workload).
 
-    .venv/bin/python benchmarks/bench_rram.py [--repeats 5] [--peers /work/shared/peers]
+    .venv/bin/python benchmarks/bench_rram.py [--repeats 5] [--peers ../shared/peers]
 
 W2 is built with the peer harness's own recipe (``make_workload.make_w2``): 140-256-256-20
 CUBA LIF (alpha 0.8, beta 0.9, theta 1, reset to 0), per-synapse delays 0-24 plus a latency
@@ -13,6 +13,7 @@ import argparse
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -58,7 +59,11 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--peers", default="/work/shared/peers", help="folder holding make_workload.py")
+    ap.add_argument(
+        "--peers",
+        default=str(Path(__file__).resolve().parents[1].parent / "shared" / "peers"),
+        help="folder holding make_workload.py (default: ../shared/peers beside the repo)",
+    )
     args = ap.parse_args()
     sys.path.insert(0, args.peers)
     import make_workload
