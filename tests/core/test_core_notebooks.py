@@ -30,3 +30,9 @@ def test_notebook_executes(path, tmp_path):
         assert "reloaded graph gives identical spikes" in text
         assert "step-by-step equals run" in text
         assert any("image/png" in out.get("data", {}) for out in outputs), "no raster plot"
+    if path.name == "02_deploy_to_hardware.ipynb":
+        text = "".join(out.get("text", "") for out in outputs if out.output_type == "stream")
+        assert "numba fixed == reference fixed: True" in text
+        assert "NetX round trip gives the same spikes: True" in text
+        assert "per-op figures of Loihi 1" in text
+        assert "nJ per sample" in text
