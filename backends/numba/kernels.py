@@ -198,11 +198,21 @@ def _push_synapses(values, active, count, dense, rows_ptr, syn_offset, syn_weigh
     for a in range(count):
         j = a if dense else active[a]
         value = values[j]
+        if value == 0:
+            continue  # adds nothing (the event strategy never visits it either)
         offsets = syn_offset[rows_ptr[j] : rows_ptr[j + 1]]
         weights = syn_weight[rows_ptr[j] : rows_ptr[j + 1]]
-        for q in range(offsets.shape[0]):
-            # Unsigned: the slot is never negative, and saying so drops a wraparound check.
-            slot = np.uint64(offsets[q] + shift)
-            if slot >= span:
-                slot -= span
-            ring[slot] += weights[q] * value
+        if value == 1:
+            # A spike: w * 1 == w exactly, so dropping the multiply keeps every bit.
+            for q in range(offsets.shape[0]):
+                # Unsigned: the slot is never negative, and saying so drops a wraparound check.
+                slot = np.uint64(offsets[q] + shift)
+                if slot >= span:
+                    slot -= span
+                ring[slot] += weights[q]
+        else:
+            for q in range(offsets.shape[0]):
+                slot = np.uint64(offsets[q] + shift)
+                if slot >= span:
+                    slot -= span
+                ring[slot] += weights[q] * value
