@@ -95,3 +95,21 @@ def ntidigits_file(tmp_path: Path) -> Path:
                     [0.0, 0.0005, 0.5 + k], np.float16
                 )
     return path
+
+
+def _assert_same_samples(ours, theirs, check_dtype: bool = True) -> None:
+    """Every (events, label) of ``ours`` equals tonic's, sample by sample."""
+    assert len(theirs) == len(ours)
+    for i in range(len(ours)):
+        (a, ya), (b, yb) = ours[i], theirs[i]
+        if check_dtype:
+            assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+        assert ya == yb
+
+
+@pytest.fixture(name="assert_same_samples")
+def assert_same_samples_fixture():
+    """The sample-by-sample comparison against a tonic dataset, as a fixture (test files
+    cannot import conftest under ``--import-mode=importlib``)."""
+    return _assert_same_samples

@@ -53,18 +53,13 @@ def test_real_sample_matches_its_readme(real_data):
     assert np.all(np.diff(events["t"]) >= 0)
 
 
-def test_identical_to_tonic(nmnist_root):
+def test_identical_to_tonic(nmnist_root, assert_same_samples):
     import tonic.datasets
 
     ours = load_nmnist(nmnist_root, "train")
     with mock.patch.object(tonic.datasets.NMNIST, "_check_exists", return_value=True):
         theirs = tonic.datasets.NMNIST(str(nmnist_root), train=True)
-    assert len(theirs) == len(ours)
-    for i in range(len(ours)):
-        (a, ya), (b, yb) = ours[i], theirs[i]
-        assert a.dtype == b.dtype
-        np.testing.assert_array_equal(a, b)
-        assert ya == yb
+    assert_same_samples(ours, theirs)
 
 
 def test_length_not_multiple_of_five(tmp_path, enc):

@@ -40,18 +40,13 @@ def test_accepts_file_path_and_any_dtypes(tmp_path):
     assert ds[0][1] == 4 and len(ds.classes) == 20
 
 
-def test_identical_to_tonic(shd_root):
+def test_identical_to_tonic(shd_root, assert_same_samples):
     import tonic.datasets
 
     ours = load_shd(shd_root, "train")
     with mock.patch.object(tonic.datasets.SHD, "_check_exists", return_value=True):
         theirs = tonic.datasets.SHD(str(shd_root), train=True)
-    assert len(theirs) == len(ours)
-    for i in range(len(ours)):
-        (a, ya), (b, yb) = ours[i], theirs[i]
-        assert a.dtype == b.dtype
-        np.testing.assert_array_equal(a, b)
-        assert ya == yb
+    assert_same_samples(ours, theirs)
 
 
 def test_missing_file_names_archive_md5_url(tmp_path):
