@@ -5,7 +5,7 @@ timestamp of the file that defines a function. There is no per-graph code: the g
 the flat arrays of ``layout.Layout`` and runtime flags, so the only specialisations are the
 simulation dtype (float32/float64) and the synapse-offset width (int32/int64).
 
-Parallelism is over batch samples (``prange``): every sample owns its state and ring buffer
+Parallelism is over batch samples (``prange``): every sample owns its state and input windows
 and runs the whole time loop alone, so no two threads ever write the same memory and the
 result does not depend on the thread count or on which other samples share the batch.
 No fastmath: the arithmetic is the reference's, operation for operation.
@@ -45,7 +45,19 @@ def sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes):
     (event-driven); both add the same terms in the same order. ``nonzero`` [B, K] accumulates
     each node's nonzero outputs (the measured density).
     """
-    kind, size, offset, input_col, spiking, subtract, refractory, buf_offset, depth, src_ptr = nodes
+    (
+        kind,
+        size,
+        offset,
+        input_col,
+        spiking,
+        subtract,
+        refractory,
+        buf_offset,
+        depth,
+        horizon,
+        src_ptr,
+    ) = nodes
     edge_dst, edge_rows, edge_latency, edge_indptr, edge_dense = edges
     indptr, syn_offset, syn_weight = synapses
     v, cur, ref, out, buf, nonzero = state
@@ -54,15 +66,20 @@ def sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes):
     # count, an atomic that all threads would contend for if it happened every step.
     vb, ib, rb, ob, bb, nzb = v[b], cur[b], ref[b], out[b], buf[b], nonzero[b]
     active = np.empty(max(1, size.max()), np.int64)
+    # Counted locally: nzb rows of neighbouring samples share cache lines across threads.
+    nonzero_counts = np.zeros(kind.shape[0], np.int64)
     for s in range(x.shape[0]):
         t = t0 + s
+        for k in range(kind.shape[0]):
+            if kind[k] != INPUT and depth[k] > 1 and t > 0 and t % horizon[k] == 0:
+                _advance_window(bb, buf_offset[k], depth[k], horizon[k], size[k])
         for k in range(kind.shape[0]):
             n, off = size[k], offset[k]
             if kind[k] == INPUT:
                 # An Input's output is its input row: read in place, never copied.
                 values = x[s, b, input_col[k] : input_col[k] + n]
             else:
-                first = buf_offset[k] + (t % depth[k]) * n
+                first = buf_offset[k] + (t % horizon[k]) * n
                 _update_population(
                     spiking[k] != 0,
                     subtract[k] != 0,
@@ -79,14 +96,16 @@ def sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes):
                 _record(s, b, off, n, col_s[k], col_v[k], col_i[k], ob, vb, ib, rec_s, rec_v, rec_i)
                 values = ob[off : off + n]
             n_active = _compact(values, active)
-            nzb[k] += n_active
+            nonzero_counts[k] += n_active
             for e in range(src_ptr[k], src_ptr[k + 1]):
                 d = edge_dst[e]
-                ring = bb[buf_offset[d] : buf_offset[d] + depth[d] * size[d]]
+                # The target's window from this step's slot on: slot L is step t + L.
+                now = buf_offset[d] + (t % horizon[d]) * size[d]
+                ahead = bb[now : now + depth[d] * size[d]]
                 rows_ptr = indptr[edge_indptr[e] : edge_indptr[e] + n + 1]
                 count = n if edge_dense[e] else n_active
                 if edge_rows[e]:
-                    first = ((t + edge_latency[e]) % depth[d]) * size[d]
+                    first = edge_latency[e] * size[d]
                     _push_rows(
                         values,
                         active,
@@ -94,7 +113,7 @@ def sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes):
                         edge_dense[e] != 0,
                         rows_ptr,
                         syn_weight,
-                        ring[first : first + size[d]],
+                        ahead[first : first + size[d]],
                     )
                 else:
                     _push_synapses(
@@ -105,9 +124,10 @@ def sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes):
                         rows_ptr,
                         syn_offset,
                         syn_weight,
-                        ring,
-                        (t % depth[d]) * size[d],
+                        ahead,
                     )
+    for k in range(kind.shape[0]):
+        nzb[k] += nonzero_counts[k]
 
 
 # The helpers below work on slices rather than on offset indices: an index that Numba cannot
@@ -118,7 +138,7 @@ def sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes):
 
 @njit(cache=True, inline="always")
 def _update_population(spiking, subtract, period, coeffs, off, n, slot, v, cur, ref, out):
-    """docs/semantics.md §3 for one population of one sample; reads and clears its ring slot."""
+    """docs/semantics.md §3 for one population of one sample; reads and clears its window slot."""
     alpha, beta, input_gain, current_gain, bias, v_th, v_reset, x_bias = coeffs
     end = off + n
     a, bt, gi, gc, bi = (
@@ -192,9 +212,8 @@ def _push_rows(values, active, count, dense, rows_ptr, syn_weight, target):
 
 
 @njit(cache=True, inline="always")
-def _push_synapses(values, active, count, dense, rows_ptr, syn_offset, syn_weight, ring, shift):
-    """Per-synapse latencies: ring[(offset + shift) mod len(ring)] += weight x value j."""
-    span = np.uint64(ring.shape[0])
+def _push_synapses(values, active, count, dense, rows_ptr, syn_offset, syn_weight, ahead):
+    """Per-synapse latencies: ahead[L * out + post] += weight x value j."""
     for a in range(count):
         j = a if dense else active[a]
         value = values[j]
@@ -205,14 +224,19 @@ def _push_synapses(values, active, count, dense, rows_ptr, syn_offset, syn_weigh
         if value == 1:
             # A spike: w * 1 == w exactly, so dropping the multiply keeps every bit.
             for q in range(offsets.shape[0]):
-                # Unsigned: the slot is never negative, and saying so drops a wraparound check.
-                slot = np.uint64(offsets[q] + shift)
-                if slot >= span:
-                    slot -= span
-                ring[slot] += weights[q]
+                # Unsigned: the offset is never negative, and saying so drops a wraparound check.
+                ahead[np.uint64(offsets[q])] += weights[q]
         else:
             for q in range(offsets.shape[0]):
-                slot = np.uint64(offsets[q] + shift)
-                if slot >= span:
-                    slot -= span
-                ring[slot] += weights[q] * value
+                ahead[np.uint64(offsets[q])] += weights[q] * value
+
+
+@njit(cache=True, inline="always")
+def _advance_window(buf, start, depth, horizon, n):
+    """Step t reached a multiple of the horizon: move slots [horizon, horizon + depth - 1)
+    (steps t .. t + depth - 2) to the front and clear them; every other slot is already clear."""
+    window = buf[start : start + (depth + horizon - 1) * n]
+    pending = (depth - 1) * n
+    for i in range(pending):
+        window[i] = window[horizon * n + i]
+        window[horizon * n + i] = 0.0

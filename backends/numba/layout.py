@@ -1,16 +1,19 @@
 """Lowering a graph to the flat arrays the Numba kernel reads (pure numpy, no JIT here).
 
 Every node (Input or population, in update order) owns a slice ``[offset, offset + size)`` of
-one per-sample neuron axis. Every population owns a ring of ``depth`` future-input slots,
-``depth = 1 + the largest latency arriving at it``; a source that outputs ``y_j`` at step t
-adds ``w * y_j`` into its target's slot ``(t + L) mod depth``, which the target reads (and
-clears) at step ``t + L``. Projections are stored by presynaptic neuron (CSR), in one of two
-shapes:
+one per-sample neuron axis. Every population owns a window of future-input slots that slides
+forward in time: ``depth = 1 + the largest latency arriving at it``, ``horizon = max(1, depth -
+1)`` and ``depth + horizon - 1`` slots. With ``base = t - t mod horizon``, the slot of step τ is
+``τ - base``: a source that outputs ``y_j`` at step t adds ``w * y_j`` into its target's slot
+``t mod horizon + L``, which the target reads (and clears) at step ``t + L``. When t reaches a
+multiple of the horizon, the ``depth - 1`` pending slots move to the front of the window.
+Projections are stored by presynaptic neuron (CSR), in one of two shapes:
 
 * ``rows``: one latency for the whole edge and a filled matrix; row j holds all ``out``
   weights (zeros included), so a push is one contiguous, vectorisable axpy;
 * ``synapses``: per-synapse ``slot_offset = L * out + post`` (int32 when it fits) and weight,
-  sorted by (pre, slot_offset); a push scatters into ``(slot_offset + (t mod depth) * out) mod ring``.
+  sorted by (pre, slot_offset); a push scatters into ``slot_offset + (t mod horizon) * out``.
+  Unlike a modular ring, this address needs no wrap test, which halves the cost of a scatter.
 """
 
 from __future__ import annotations
@@ -42,8 +45,10 @@ class Layout:
     spiking: np.ndarray  # (K,) 1 for LIF/IF
     subtract: np.ndarray  # (K,) 1 for reset="subtract"
     refractory: np.ndarray  # (K,) refractory period in steps
-    buf_offset: np.ndarray  # (K,) start of the node's input ring on the per-sample buffer axis
-    depth: np.ndarray  # (K,) ring slots (1 + max incoming latency)
+    buf_offset: np.ndarray  # (K,) start of the node's input window on the per-sample buffer axis
+    depth: np.ndarray  # (K,) 1 + max incoming latency
+    horizon: np.ndarray  # (K,) steps between window moves, max(1, depth - 1); window slots
+    # are depth + horizon - 1
     coeff: dict[str, np.ndarray]  # per-neuron coefficients (N,), simulation dtype
     x_bias: np.ndarray  # (N,) sum of projection biases into each neuron
     src_ptr: np.ndarray  # (K+1,) edges of node k are src_ptr[k]:src_ptr[k+1]
@@ -53,11 +58,11 @@ class Layout:
     edge_indptr: np.ndarray  # (E,) start of the edge's (in+1,) slice of ``indptr``
     edge_names: list[str]  # E "src->dst" labels
     indptr: np.ndarray  # concatenated CSR row pointers (absolute positions in syn arrays)
-    syn_offset: np.ndarray  # (S,) L*out + post (int32, or int64 for huge rings)
+    syn_offset: np.ndarray  # (S,) L*out + post (int32, or int64 for huge windows)
     syn_weight: np.ndarray  # (S,) weights, simulation dtype
     input_names: list[str]  # Input nodes, in the column order of the input array
     n_neurons: int  # N: length of the per-sample neuron axis
-    n_buffer: int  # length of the per-sample ring-buffer axis
+    n_buffer: int  # length of the per-sample input-window axis
 
     def nbytes(self) -> dict[str, int]:
         """Bytes of the compiled connectivity (independent of batch size)."""
@@ -114,10 +119,12 @@ def build_layout(graph: Graph, order: list[str], dtype) -> Layout:
         depth[k] = max(depth[k], int(lat.max(initial=0)) + 1)
         if e.bias is not None:
             x_bias64[offset[k] : offset[k] + size[k]] += e.bias
+    # horizon >= depth - 1 keeps a move's source and destination slots apart.
+    horizon = np.maximum(1, depth - 1)
     buf_offset = np.zeros(n_nodes, np.int64)
-    ring = depth * size * (kind == POPULATION)
-    buf_offset[1:] = np.cumsum(ring)[:-1]
-    wide = np.iinfo(np.int32).max <= int((depth * size).max(initial=0))
+    window = (depth + horizon - 1) * size * (kind == POPULATION)
+    buf_offset[1:] = np.cumsum(window)[:-1]
+    wide = np.iinfo(np.int32).max <= int(window.max(initial=0))
     offset_dtype = np.int64 if wide else np.int32
 
     # Edges with synapses, grouped by source in update order (the order pushes happen in).
@@ -139,7 +146,7 @@ def build_layout(graph: Graph, order: list[str], dtype) -> Layout:
             offsets.append(np.tile(np.arange(n_out, dtype=offset_dtype) + lo * n_out, n_in))
             counts = np.full(n_in, n_out, np.int64)
         else:
-            # Within a presynaptic row, ascending ring offset: the scatter walks memory forward.
+            # Within a presynaptic row, ascending slot offset: the scatter walks memory forward.
             slot_offset = lat * n_out + post
             by_pre = np.lexsort((slot_offset, pre))
             weights.append(w[by_pre])
@@ -168,6 +175,7 @@ def build_layout(graph: Graph, order: list[str], dtype) -> Layout:
         refractory=refractory,
         buf_offset=buf_offset,
         depth=depth,
+        horizon=horizon,
         coeff={name: v.astype(dtype) for name, v in coeff64.items()},
         x_bias=x_bias64.astype(dtype),
         src_ptr=src_ptr.astype(np.int64),
@@ -181,5 +189,5 @@ def build_layout(graph: Graph, order: list[str], dtype) -> Layout:
         syn_weight=cat(weights, dtype),
         input_names=input_names,
         n_neurons=n_neurons,
-        n_buffer=int(ring.sum()),
+        n_buffer=int(window.sum()),
     )

@@ -42,8 +42,9 @@ def _delay_line(latencies: list[int], sparse: bool) -> Graph:
 
 @pytest.mark.parametrize("sparse", [False, True], ids=["dense", "sparse"])
 @pytest.mark.parametrize("strategy", ["event", "dense"])
-def test_numba_delays_at_ring_wrap_and_maximum(sparse, strategy):
-    # Max latency 7 -> ring depth 8; input spikes just before, at and after each wrap point.
+def test_numba_delays_at_window_moves_and_maximum(sparse, strategy):
+    # Max latency 7 -> depth 8, horizon 7: the input window moves at steps 7, 14, 21, 28 and 35;
+    # input spikes land just before, at and after those steps.
     latencies = [0, 1, 6, 7, 7, 3]
     steps = 40
     x = np.zeros((steps, 2, len(latencies)))
@@ -66,8 +67,8 @@ def test_numba_delays_at_ring_wrap_and_maximum(sparse, strategy):
             assert np.flatnonzero(spikes[:, b, k]).tolist() == want, (b, k, lat)
 
 
-def test_numba_edge_with_only_latency_above_first_wrap():
-    # All synapses of the edge share latency 12 (rows layout with a ring of 13 slots).
+def test_numba_edge_with_only_latency_above_first_move():
+    # All synapses of the edge share latency 12 (rows layout, depth 13, horizon 12, 24 slots).
     graph = _delay_line([12, 12, 12], sparse=False)
     x = np.zeros((30, 1, 3))
     x[[0, 12, 13], 0, 0] = 1.0

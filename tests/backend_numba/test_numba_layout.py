@@ -22,14 +22,16 @@ def _graph() -> Graph:
     return graph.validate()
 
 
-def test_numba_layout_edge_shapes_and_rings():
+def test_numba_layout_edge_shapes_and_windows():
     graph = _graph()
     lay = build_layout(graph, graph.update_order(), np.float64)
     assert lay.names == ["in", "a", "b"]
     assert lay.edge_names == ["in->a", "a->b"]
     assert lay.edge_rows.tolist() == [1, 0] and lay.edge_latency.tolist() == [2, 0]
-    # Rings: a receives latency 2 -> 3 slots of 3; b receives up to 3 -> 4 slots of 5.
-    assert lay.depth.tolist() == [1, 3, 4] and lay.n_buffer == 3 * 3 + 4 * 5
+    # Windows: a receives latency 2 -> depth 3, horizon 2, 4 slots of 3; b receives up to 3 ->
+    # depth 4, horizon 3, 6 slots of 5.
+    assert lay.depth.tolist() == [1, 3, 4] and lay.horizon.tolist() == [1, 2, 3]
+    assert lay.n_buffer == 4 * 3 + 6 * 5
     # Rows edge: row j of the weights is input j's fan-out, i.e. the transposed matrix.
     start = lay.indptr[lay.edge_indptr[0] + 1]
     np.testing.assert_array_equal(lay.syn_weight[start : start + 3], [2.0, 6.0, 10.0])
