@@ -21,7 +21,9 @@ def events_to_dense(
     """
     names = events.dtype.names or ()
     if "t" not in names or "x" not in names:
-        raise GraphError(f"events: expected a structured array with fields 't' and 'x', got {names}")
+        raise GraphError(
+            f"events: expected a structured array with fields 't' and 'x', got {names}"
+        )
     steps = np.floor(events["t"].astype(np.float64) / (dt * 1e6)).astype(np.int64)
     if shape is not None and len(shape) == 3:
         p = events["p"].astype(np.int64) if "p" in names else np.zeros(len(events), np.int64)
@@ -50,13 +52,20 @@ def _is_events(value) -> bool:
     )
 
 
+#: Array dtypes a backend may take as they are (``keep_dtypes``): spikes as bool or uint8, and
+#: either float precision. Anything else becomes float64.
+KEPT_DTYPES = (np.dtype(np.bool_), np.dtype(np.uint8), np.dtype(np.float32), np.dtype(np.float64))
+
+
 def normalise_inputs(
-    graph: Graph, inputs, n_steps: int | None = None
+    graph: Graph, inputs, n_steps: int | None = None, keep_dtypes: bool = False
 ) -> tuple[dict[str, np.ndarray], int, int]:
-    """Return ({input name: float64 [T, B, N]}, T, B) from arrays, dicts or event arrays.
+    """Return ({input name: [T, B, N] array}, T, B) from arrays, dicts or event arrays.
 
     Accepted per input: a [T, B, N] or [T, N] array, one structured event array, or a list of
     event arrays (one per batch sample). A bare value is allowed when the graph has one Input.
+    Arrays come back as float64, or, with ``keep_dtypes``, unconverted when their dtype is one
+    of ``KEPT_DTYPES`` (a bool spike raster is then never copied; integers cannot be NaN).
     """
     names = graph.inputs()
     if not isinstance(inputs, Mapping):
@@ -83,7 +92,9 @@ def normalise_inputs(
                 [events_to_dense(s, graph.dt, node.size, horizon, node.shape) for s in samples], 1
             )
         else:
-            dense = np.asarray(value, dtype=np.float64)
+            dense = np.asarray(value)
+            if not (keep_dtypes and dense.dtype in KEPT_DTYPES):
+                dense = dense.astype(np.float64)
             if dense.ndim == 2:
                 dense = dense[:, None, :]
             if dense.ndim != 3 or dense.shape[2] != node.size:
@@ -91,7 +102,7 @@ def normalise_inputs(
                     f"inputs[{name!r}]: expected shape [T, B, {node.size}] or [T, {node.size}], "
                     f"got {list(np.shape(value))}"
                 )
-            if not np.all(np.isfinite(dense)):
+            if dense.dtype.kind == "f" and not np.all(np.isfinite(dense)):
                 raise GraphError(f"inputs[{name!r}]: contains NaN or inf")
         arrays[name] = dense
     shapes = {name: a.shape[:2] for name, a in arrays.items()}

@@ -25,6 +25,8 @@ class Simulator(ABC):
     """
 
     backend: str = "abstract"
+    #: True when ``_run``/``_step`` take bool, uint8 and float32 inputs as they are (else float64).
+    native_inputs: bool = False
 
     def __init__(
         self,
@@ -56,7 +58,9 @@ class Simulator(ABC):
         bare value for a single-input graph). ``record`` overrides the compile-time probes;
         ``record_to`` streams the record to an HDF5 file instead of RAM.
         """
-        arrays, steps, batch = normalise_inputs(self.graph, inputs, n_steps)
+        arrays, steps, batch = normalise_inputs(
+            self.graph, inputs, n_steps, keep_dtypes=self.native_inputs
+        )
         self._check_batch(batch)
         probes = self.record if record is None else resolve_record(self.graph, record)
         recorder = Recorder(self.graph, probes, steps, batch, self.dtype or np.float64, record_to)
@@ -73,7 +77,9 @@ class Simulator(ABC):
 
         Returns {population: {var: [B, N]}} for the compile-time probes.
         """
-        arrays, _, batch = normalise_inputs(self.graph, self._one_step(x_t), 1)
+        arrays, _, batch = normalise_inputs(
+            self.graph, self._one_step(x_t), 1, keep_dtypes=self.native_inputs
+        )
         if not self._streaming or batch != self._stream_batch:
             self._check_batch(batch)
             self._reset_stream(batch)
@@ -87,7 +93,9 @@ class Simulator(ABC):
     # -- backend hooks -------------------------------------------------------------------------
 
     @abstractmethod
-    def _run(self, inputs: dict[str, np.ndarray], steps: int, batch: int, recorder: Recorder) -> None:
+    def _run(
+        self, inputs: dict[str, np.ndarray], steps: int, batch: int, recorder: Recorder
+    ) -> None:
         """Simulate ``steps`` steps from the initial state, writing probes into ``recorder``."""
 
     @abstractmethod
@@ -107,4 +115,6 @@ class Simulator(ABC):
 
     def _check_batch(self, batch: int) -> None:
         if self.batch_size is not None and batch != self.batch_size:
-            raise GraphError(f"inputs: batch size {batch} differs from the compiled batch_size {self.batch_size}")
+            raise GraphError(
+                f"inputs: batch size {batch} differs from the compiled batch_size {self.batch_size}"
+            )

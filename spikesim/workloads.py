@@ -28,7 +28,8 @@ def _lif(size: int, wl: dict) -> LIF:
 
 
 def graph_for(wl: dict) -> tuple[Graph, np.ndarray]:
-    """(graph, inputs [T, B, n] float64) for a W2 (``shd-delay``) or W3 (``lsm``) workload."""
+    """(graph, inputs [T, B, n] bool spike raster) for a W2 (``shd-delay``) or W3 (``lsm``)
+    workload."""
     offset = int(wl["latency_offset"])
     graph = Graph(metadata={"workload": str(wl.get("name", wl["kind"]))})
     if wl["kind"] == "shd-delay":
@@ -48,7 +49,7 @@ def graph_for(wl: dict) -> tuple[Graph, np.ndarray]:
         raise ConfigError(
             f"workload {wl.get('name')!r}: field kind: expected 'shd-delay' or 'lsm', got {wl['kind']!r}"
         )
-    return graph.validate(), np.asarray(wl["input"], np.float64)
+    return graph.validate(), np.asarray(wl["input"]) != 0
 
 
 def _spikes(rng: np.random.Generator, steps: int, batch: int, n: int) -> np.ndarray:

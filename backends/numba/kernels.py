@@ -3,7 +3,8 @@
 The whole jitted call chain lives in this module because Numba's on-disk cache checks only the
 timestamp of the file that defines a function. There is no per-graph code: the graph arrives as
 the flat arrays of ``layout.Layout`` and runtime flags, so the only specialisations are the
-simulation dtype (float32/float64) and the synapse-offset width (int32/int64).
+simulation dtype (float32/float64), the input dtype (that dtype, or uint8 for spike rasters) and
+the synapse-offset width (int32/int64).
 
 Parallelism is over batch samples (``prange``): every sample owns its state and input windows
 and runs the whole time loop alone, so no two threads ever write the same memory and the
@@ -57,6 +58,7 @@ def sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes):
         depth,
         horizon,
         src_ptr,
+        stride,
     ) = nodes
     edge_dst, edge_rows, edge_latency, edge_indptr, edge_dense = edges
     indptr, syn_offset, syn_weight = synapses
@@ -65,21 +67,27 @@ def sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes):
     # Views are taken once per sample: creating one touches the parent array's reference
     # count, an atomic that all threads would contend for if it happened every step.
     vb, ib, rb, ob, bb, nzb = v[b], cur[b], ref[b], out[b], buf[b], nonzero[b]
-    active = np.empty(max(1, size.max()), np.int64)
-    # Counted locally: nzb rows of neighbouring samples share cache lines across threads.
-    nonzero_counts = np.zeros(kind.shape[0], np.int64)
+    # Scratch of this sample, padded by a cache line on each side so that no other thread's
+    # data shares a line with it (the compaction writes ``active`` at every element).
+    active = np.empty(max(1, size.max()) + 16, np.int64)[8:-8]
+    # An Input's row in the simulation dtype, so that a uint8 raster adds the same terms.
+    x_row = np.empty(max(1, x.shape[2]) + 32, vb.dtype)[16:-16]
+    # Counted locally and written once at the end.
+    nonzero_counts = np.zeros(kind.shape[0] + 16, np.int64)[8:-8]
     for s in range(x.shape[0]):
         t = t0 + s
         for k in range(kind.shape[0]):
             if kind[k] != INPUT and depth[k] > 1 and t > 0 and t % horizon[k] == 0:
-                _advance_window(bb, buf_offset[k], depth[k], horizon[k], size[k])
+                _advance_window(bb, buf_offset[k], depth[k], horizon[k], stride[k])
         for k in range(kind.shape[0]):
             n, off = size[k], offset[k]
             if kind[k] == INPUT:
-                # An Input's output is its input row: read in place, never copied.
-                values = x[s, b, input_col[k] : input_col[k] + n]
+                values = x_row[:n]
+                row = x[s, b, input_col[k] : input_col[k] + n]
+                for j in range(n):
+                    values[j] = row[j]
             else:
-                first = buf_offset[k] + (t % horizon[k]) * n
+                first = buf_offset[k] + (t % horizon[k]) * stride[k]
                 _update_population(
                     spiking[k] != 0,
                     subtract[k] != 0,
@@ -100,12 +108,12 @@ def sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes):
             for e in range(src_ptr[k], src_ptr[k + 1]):
                 d = edge_dst[e]
                 # The target's window from this step's slot on: slot L is step t + L.
-                now = buf_offset[d] + (t % horizon[d]) * size[d]
-                ahead = bb[now : now + depth[d] * size[d]]
+                now = buf_offset[d] + (t % horizon[d]) * stride[d]
+                ahead = bb[now : now + depth[d] * stride[d]]
                 rows_ptr = indptr[edge_indptr[e] : edge_indptr[e] + n + 1]
                 count = n if edge_dense[e] else n_active
                 if edge_rows[e]:
-                    first = edge_latency[e] * size[d]
+                    first = edge_latency[e] * stride[d]
                     _push_rows(
                         values,
                         active,
@@ -213,7 +221,7 @@ def _push_rows(values, active, count, dense, rows_ptr, syn_weight, target):
 
 @njit(cache=True, inline="always")
 def _push_synapses(values, active, count, dense, rows_ptr, syn_offset, syn_weight, ahead):
-    """Per-synapse latencies: ahead[L * out + post] += weight x value j."""
+    """Per-synapse latencies: ahead[L * stride + post] += weight x value j."""
     for a in range(count):
         j = a if dense else active[a]
         value = values[j]

@@ -2,8 +2,9 @@
 
 Every node (Input or population, in update order) owns a slice ``[offset, offset + size)`` of
 one per-sample neuron axis. Every population owns a window of future-input slots that slides
-forward in time: ``depth = 1 + the largest latency arriving at it``, ``horizon = max(1, depth -
-1)`` and ``depth + horizon - 1`` slots. With ``base = t - t mod horizon``, the slot of step τ is
+forward in time: ``depth = 1 + the largest latency arriving at it``, ``horizon = max(8, depth -
+1)`` (1 for depth 1) and ``depth + horizon - 1`` slots of ``stride`` values (the size rounded up
+to a cache line). With ``base = t - t mod horizon``, the slot of step τ is
 ``τ - base``: a source that outputs ``y_j`` at step t adds ``w * y_j`` into its target's slot
 ``t mod horizon + L``, which the target reads (and clears) at step ``t + L``. When t reaches a
 multiple of the horizon, the ``depth - 1`` pending slots move to the front of the window.
@@ -11,8 +12,9 @@ Projections are stored by presynaptic neuron (CSR), in one of two shapes:
 
 * ``rows``: one latency for the whole edge and a filled matrix; row j holds all ``out``
   weights (zeros included), so a push is one contiguous, vectorisable axpy;
-* ``synapses``: per-synapse ``slot_offset = L * out + post`` (int32 when it fits) and weight,
-  sorted by (pre, slot_offset); a push scatters into ``slot_offset + (t mod horizon) * out``.
+* ``synapses``: per-synapse ``slot_offset = L * stride + post`` (int32 when it fits) and
+  weight, sorted by (pre, slot_offset); a push scatters into
+  ``slot_offset + (t mod horizon) * stride``.
   Unlike a modular ring, this address needs no wrap test, which halves the cost of a scatter.
 """
 
@@ -26,6 +28,12 @@ from spikesim.ir import Dense, Graph, Input
 from spikesim.ir.neurons import COEFFICIENTS
 
 INPUT, POPULATION = 0, 1
+
+#: Fewest steps between two moves of an input window (see the module docstring).
+MIN_HORIZON = 8
+
+#: Elements per alignment unit: 64 bytes of float32, the cache line of x86 and most ARM cores.
+LINE = 16
 
 #: An edge with one latency and at least this fraction of nonzero weights is stored as full
 #: rows: a contiguous axpy over ``out`` entries beats a scatter of ``fill * out`` entries above
@@ -47,8 +55,10 @@ class Layout:
     refractory: np.ndarray  # (K,) refractory period in steps
     buf_offset: np.ndarray  # (K,) start of the node's input window on the per-sample buffer axis
     depth: np.ndarray  # (K,) 1 + max incoming latency
-    horizon: np.ndarray  # (K,) steps between window moves, max(1, depth - 1); window slots
-    # are depth + horizon - 1
+    # (K,) steps between window moves, max(8, depth - 1) (1 for depth 1); a window has
+    # depth + horizon - 1 slots
+    horizon: np.ndarray
+    stride: np.ndarray  # (K,) size rounded up to LINE: the node's slice and window-slot length
     coeff: dict[str, np.ndarray]  # per-neuron coefficients (N,), simulation dtype
     x_bias: np.ndarray  # (N,) sum of projection biases into each neuron
     src_ptr: np.ndarray  # (K+1,) edges of node k are src_ptr[k]:src_ptr[k+1]
@@ -58,10 +68,10 @@ class Layout:
     edge_indptr: np.ndarray  # (E,) start of the edge's (in+1,) slice of ``indptr``
     edge_names: list[str]  # E "src->dst" labels
     indptr: np.ndarray  # concatenated CSR row pointers (absolute positions in syn arrays)
-    syn_offset: np.ndarray  # (S,) L*out + post (int32, or int64 for huge windows)
+    syn_offset: np.ndarray  # (S,) L*stride + post (int32, or int64 for huge windows)
     syn_weight: np.ndarray  # (S,) weights, simulation dtype
     input_names: list[str]  # Input nodes, in the column order of the input array
-    n_neurons: int  # N: length of the per-sample neuron axis
+    n_neurons: int  # N: length of the per-sample neuron axis (node slices padded to LINE)
     n_buffer: int  # length of the per-sample input-window axis
 
     def nbytes(self) -> dict[str, int]:
@@ -80,9 +90,12 @@ def build_layout(graph: Graph, order: list[str], dtype) -> Layout:
     nodes = [graph.nodes[name] for name in order]
     n_nodes = len(order)
     size = np.array([node.size for node in nodes], np.int64)
+    # Node slices and window slots start on cache lines: threads that own neighbouring samples
+    # then never write to the same line.
+    stride = -(-size // LINE) * LINE
     offset = np.zeros(n_nodes, np.int64)
-    offset[1:] = np.cumsum(size)[:-1]
-    n_neurons = int(size.sum())
+    offset[1:] = np.cumsum(stride)[:-1]
+    n_neurons = int(stride.sum())
     kind = np.array([INPUT if isinstance(n, Input) else POPULATION for n in nodes], np.int64)
 
     input_names = [name for name in order if isinstance(graph.nodes[name], Input)]
@@ -109,7 +122,11 @@ def build_layout(graph: Graph, order: list[str], dtype) -> Layout:
     for e in graph.edges:
         post, pre, w, lat = e.coo()
         keep = w != 0
-        synapses[id(e)] = (post[keep], pre[keep], w[keep], lat[keep])
+        # Copy only when something is dropped: at 100 M synapses a copy is 3.2 GB.
+        whole = keep.all()
+        synapses[id(e)] = (
+            (post, pre, w, lat) if whole else (post[keep], pre[keep], w[keep], lat[keep])
+        )
     edges = [e for e in graph.edges if synapses[id(e)][2].size or e.bias is not None]
     depth = np.ones(n_nodes, np.int64)
     x_bias64 = np.zeros(n_neurons)
@@ -119,10 +136,12 @@ def build_layout(graph: Graph, order: list[str], dtype) -> Layout:
         depth[k] = max(depth[k], int(lat.max(initial=0)) + 1)
         if e.bias is not None:
             x_bias64[offset[k] : offset[k] + size[k]] += e.bias
-    # horizon >= depth - 1 keeps a move's source and destination slots apart.
-    horizon = np.maximum(1, depth - 1)
+    # horizon >= depth - 1 keeps a move's source and destination slots apart; at least
+    # MIN_HORIZON so that shallow windows (one-step latencies) do not move at every step.
+    # A depth-1 window (latency-0 input only) is one slot, read and cleared every step.
+    horizon = np.where(depth > 1, np.maximum(MIN_HORIZON, depth - 1), 1)
     buf_offset = np.zeros(n_nodes, np.int64)
-    window = (depth + horizon - 1) * size * (kind == POPULATION)
+    window = (depth + horizon - 1) * stride * (kind == POPULATION)
     buf_offset[1:] = np.cumsum(window)[:-1]
     wide = np.iinfo(np.int32).max <= int(window.max(initial=0))
     offset_dtype = np.int64 if wide else np.int32
@@ -147,7 +166,7 @@ def build_layout(graph: Graph, order: list[str], dtype) -> Layout:
             counts = np.full(n_in, n_out, np.int64)
         else:
             # Within a presynaptic row, ascending slot offset: the scatter walks memory forward.
-            slot_offset = lat * n_out + post
+            slot_offset = lat * stride[index[e.dst]] + post
             by_pre = np.lexsort((slot_offset, pre))
             weights.append(w[by_pre])
             offsets.append(slot_offset[by_pre].astype(offset_dtype))
@@ -176,6 +195,7 @@ def build_layout(graph: Graph, order: list[str], dtype) -> Layout:
         buf_offset=buf_offset,
         depth=depth,
         horizon=horizon,
+        stride=stride,
         coeff={name: v.astype(dtype) for name, v in coeff64.items()},
         x_bias=x_bias64.astype(dtype),
         src_ptr=src_ptr.astype(np.int64),

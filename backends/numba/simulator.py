@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from spikesim.backends.numba.layout import INPUT, Layout, build_layout
+from spikesim.backends.numba.layout import INPUT, LINE, Layout, build_layout
 from spikesim.errors import GraphError
 from spikesim.ir import Graph
 from spikesim.result import Recorder
@@ -27,18 +27,33 @@ CHUNK_BYTES = 256 * 2**20
 #: Input values sampled (at most) to measure an input's density for ``auto``.
 DENSITY_SAMPLE = 2**16
 
+#: Bytes per cache line (x86 and most ARM cores).
+CACHE_LINE = 64
+
+
+def aligned_zeros(shape: tuple[int, ...], dtype) -> np.ndarray:
+    """Zeros whose first element starts a cache line. With rows a whole number of lines, so
+    does every row, and the threads that own different rows never write to the same line."""
+    dtype = np.dtype(dtype)
+    count = int(np.prod(shape))
+    raw = np.zeros(count + CACHE_LINE // dtype.itemsize, dtype)
+    skip = (-raw.ctypes.data % CACHE_LINE) // dtype.itemsize
+    return raw[skip : skip + count].reshape(shape)
+
 
 class _State:
-    """Per-sample state arrays: v, i, refractory counter, outputs, rings, nonzero counts."""
+    """Per-sample state arrays: v, i, refractory counter, outputs, windows, nonzero counts
+    (each sample's row padded to whole cache lines)."""
 
     def __init__(self, layout: Layout, batch: int, dtype) -> None:
         n = layout.n_neurons
-        self.v = np.broadcast_to(layout.coeff["v_init"], (batch, n)).copy()
-        self.cur = np.zeros((batch, n), dtype)
-        self.ref = np.zeros((batch, n), np.int64)
-        self.out = np.zeros((batch, n), dtype)
-        self.buf = np.zeros((batch, layout.n_buffer), dtype)
-        self.nonzero = np.zeros((batch, len(layout.names)), np.int64)
+        self.v = aligned_zeros((batch, n), dtype)
+        self.v[:] = layout.coeff["v_init"]
+        self.cur = aligned_zeros((batch, n), dtype)
+        self.ref = aligned_zeros((batch, n), np.int64)
+        self.out = aligned_zeros((batch, n), dtype)
+        self.buf = aligned_zeros((batch, layout.n_buffer), dtype)
+        self.nonzero = aligned_zeros((batch, -(-len(layout.names) // 8) * 8), np.int64)
 
     def nbytes(self) -> int:
         """Bytes of state for the whole batch."""
@@ -49,6 +64,7 @@ class NumbaSimulator(Simulator):
     """Event-driven / dense CPU simulation, JIT-compiled once per dtype and cached on disk."""
 
     backend = "numba"
+    native_inputs = True
 
     def __init__(
         self, graph: Graph, batch_size=None, dtype="float64", record=None, strategy: str = "auto"
@@ -67,7 +83,7 @@ class NumbaSimulator(Simulator):
         self._edge_src = np.repeat(np.arange(len(lay.names)), np.diff(lay.src_ptr))
         self._kernel_args = (
             (lay.kind, lay.size, lay.offset, lay.input_col, lay.spiking, lay.subtract,
-             lay.refractory, lay.buf_offset, lay.depth, lay.horizon, lay.src_ptr),
+             lay.refractory, lay.buf_offset, lay.depth, lay.horizon, lay.src_ptr, lay.stride),
             tuple(lay.coeff[k] for k in COEFFICIENT_ORDER) + (lay.x_bias,),
             (lay.indptr, lay.syn_offset, lay.syn_weight),
         )  # fmt: skip
@@ -95,11 +111,15 @@ class NumbaSimulator(Simulator):
     # -- Simulator hooks -----------------------------------------------------------------------
 
     def _input_array(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
-        """[T, B, channels] in the simulation dtype, Inputs in layout column order."""
+        """[T, B, channels], Inputs in layout column order: uint8 when every input is bool or
+        uint8 (a spike raster passes through uncopied), else the simulation dtype."""
         parts = [inputs[name] for name in self.layout.input_names]
+        dtype = self.dtype
+        if all(p.dtype in (np.bool_, np.uint8) for p in parts):
+            parts, dtype = [p.view(np.uint8) for p in parts], np.uint8
         if len(parts) == 1:
-            return np.ascontiguousarray(parts[0], dtype=self.dtype)
-        return np.concatenate(parts, axis=2).astype(self.dtype)
+            return np.ascontiguousarray(parts[0], dtype=dtype)
+        return np.concatenate(parts, axis=2).astype(dtype)
 
     def _run(self, inputs, steps, batch, recorder: Recorder) -> None:
         x = self._input_array(inputs)
@@ -114,7 +134,8 @@ class NumbaSimulator(Simulator):
             for (name, var), block in self._split(recs, cols).items():
                 recorder.write(t0, name, var, block)
         if steps:
-            self.density = state.nonzero.sum(axis=0) / (steps * batch * self.layout.size)
+            nonzero = state.nonzero[:, : len(self.layout.names)]
+            self.density = nonzero.sum(axis=0) / (steps * batch * self.layout.size)
 
     def _reset_stream(self, batch: int) -> None:
         self._stream = _State(self.layout, batch, self.dtype)
@@ -148,8 +169,10 @@ class NumbaSimulator(Simulator):
                 continue
             for v, var in enumerate(("spikes", "v", "i")):
                 if wants(name, var):
+                    # Each probe starts a cache line (bool: 64 per line, else LINE).
                     cols[v, k] = widths[v]
-                    widths[v] += int(lay.size[k])
+                    line = CACHE_LINE if v == 0 else LINE
+                    widths[v] += -(-int(lay.size[k]) // line) * line
         return cols, widths
 
     def _call(self, t0, x, state: _State, strategies, cols, widths) -> tuple[np.ndarray, ...]:
@@ -160,9 +183,9 @@ class NumbaSimulator(Simulator):
         lay = self.layout
         steps, batch = x.shape[0], x.shape[1]
         recs = (
-            np.zeros((steps, batch, widths[0]), np.bool_),
-            np.zeros((steps, batch, widths[1]), self.dtype),
-            np.zeros((steps, batch, widths[2]), self.dtype),
+            aligned_zeros((steps, batch, widths[0]), np.bool_),
+            aligned_zeros((steps, batch, widths[1]), self.dtype),
+            aligned_zeros((steps, batch, widths[2]), self.dtype),
         )
         nodes, coeffs, synapses = self._kernel_args
         edges = (lay.edge_dst, lay.edge_rows, lay.edge_latency, lay.edge_indptr, strategies)

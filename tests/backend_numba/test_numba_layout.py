@@ -28,10 +28,11 @@ def test_numba_layout_edge_shapes_and_windows():
     assert lay.names == ["in", "a", "b"]
     assert lay.edge_names == ["in->a", "a->b"]
     assert lay.edge_rows.tolist() == [1, 0] and lay.edge_latency.tolist() == [2, 0]
-    # Windows: a receives latency 2 -> depth 3, horizon 2, 4 slots of 3; b receives up to 3 ->
-    # depth 4, horizon 3, 6 slots of 5.
-    assert lay.depth.tolist() == [1, 3, 4] and lay.horizon.tolist() == [1, 2, 3]
-    assert lay.n_buffer == 4 * 3 + 6 * 5
+    # Windows (horizon at least 8; slots padded to 16 values, a cache line of float32): a receives
+    # latency 2 -> depth 3, 10 slots; b receives up to 3 -> depth 4, 11 slots.
+    assert lay.depth.tolist() == [1, 3, 4] and lay.horizon.tolist() == [1, 8, 8]
+    assert lay.stride.tolist() == [16, 16, 16] and lay.offset.tolist() == [0, 16, 32]
+    assert lay.n_buffer == 10 * 16 + 11 * 16
     # Rows edge: row j of the weights is input j's fan-out, i.e. the transposed matrix.
     start = lay.indptr[lay.edge_indptr[0] + 1]
     np.testing.assert_array_equal(lay.syn_weight[start : start + 3], [2.0, 6.0, 10.0])
@@ -39,10 +40,10 @@ def test_numba_layout_edge_shapes_and_windows():
     ip = lay.edge_indptr[1]
     rows = lay.indptr[ip : ip + 4]
     np.testing.assert_array_equal(np.diff(rows), [0, 1, 1])
-    np.testing.assert_array_equal(lay.syn_offset[rows[0] : rows[-1]], [3 * 5 + 0, 1 * 5 + 4])
+    np.testing.assert_array_equal(lay.syn_offset[rows[0] : rows[-1]], [3 * 16 + 0, 1 * 16 + 4])
     np.testing.assert_array_equal(lay.syn_weight[rows[0] : rows[-1]], [0.5, -0.25])
     assert lay.syn_offset.dtype == np.int32
-    np.testing.assert_array_equal(lay.x_bias[lay.offset[2] :], np.full(5, 0.1))
+    np.testing.assert_array_equal(lay.x_bias[lay.offset[2] : lay.offset[2] + 5], np.full(5, 0.1))
 
 
 def test_numba_layout_ignores_latency_of_zero_weights_and_counts_bytes():

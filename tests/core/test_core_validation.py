@@ -18,13 +18,16 @@ def _graph(**lif):
 def test_shape_mismatch_names_edge_and_expected_shape():
     g = _graph()
     with pytest.raises(
-        GraphError, match=r"Dense in->h\.weight: expected shape \(out, in\) = \(2, 3\), got \(3, 2\)"
+        GraphError,
+        match=r"Dense in->h\.weight: expected shape \(out, in\) = \(2, 3\), got \(3, 2\)",
     ):
         g.connect("in", "h", np.ones((3, 2)))
 
 
 def test_negative_delay_is_rejected():
-    with pytest.raises(GraphError, match=r"Dense in->h\.delay: latencies must be >= 0 steps, found -1"):
+    with pytest.raises(
+        GraphError, match=r"Dense in->h\.delay: latencies must be >= 0 steps, found -1"
+    ):
         Dense("in", "h", np.ones((2, 3)), delay=np.array([[0, 1, -1], [0, 0, 0]]))
 
 
@@ -69,7 +72,9 @@ def test_nan_introduced_after_construction_is_caught_by_validate():
 
 def test_unknown_node_names_list_the_known_ones():
     g = _graph()
-    with pytest.raises(GraphError, match=r"Dense in->hx\.dst: unknown node 'hx' \(known nodes: h, in\)"):
+    with pytest.raises(
+        GraphError, match=r"Dense in->hx\.dst: unknown node 'hx' \(known nodes: h, in\)"
+    ):
         g.connect("in", "hx", np.ones((2, 3)))
     g.add("out", Output("nope"))
     with pytest.raises(GraphError, match=r"Output 'out'\.source: unknown node 'nope'"):
@@ -123,5 +128,22 @@ def test_unsupported_feature_names_node_and_field():
 
 def test_unknown_backend_lists_choices():
     g = _graph()
-    with pytest.raises(spikesim.BackendUnavailableError, match="unknown backend 'nope'; choose from"):
+    with pytest.raises(
+        spikesim.BackendUnavailableError, match="unknown backend 'nope'; choose from"
+    ):
         spikesim.compile(g, backend="nope")
+
+
+def test_inputs_keep_spike_rasters_only_where_the_backend_asks():
+    from spikesim.inputs import normalise_inputs
+
+    g = _graph()
+    g.connect("in", "h", np.ones((2, 3)))
+    raster = np.zeros((4, 2, 3), bool)
+    kept, _, _ = normalise_inputs(g, raster, keep_dtypes=True)
+    assert kept["in"] is raster or kept["in"].base is raster  # no copy
+    assert normalise_inputs(g, raster)[0]["in"].dtype == np.float64
+    ints, _, _ = normalise_inputs(g, np.zeros((4, 2, 3), np.int64), keep_dtypes=True)
+    assert ints["in"].dtype == np.float64  # not a kept dtype: converted
+    with pytest.raises(GraphError, match=r"inputs\['in'\]: contains NaN or inf"):
+        normalise_inputs(g, np.full((4, 1, 3), np.nan, np.float32), keep_dtypes=True)
