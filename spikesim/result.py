@@ -131,6 +131,17 @@ class Recorder:
             block = block[None]
         target[t0 : t0 + block.shape[0]] = block
 
+    def adopt(self, node: str, var: str, block: np.ndarray) -> None:
+        """Store ``block`` [T, B, N], the whole run, by keeping it instead of copying it when the
+        record is in RAM. The caller hands ``block`` over and must not write to it again."""
+        target = self._arrays.get((node, var))
+        if target is None:
+            return
+        if self._file is None and block.shape == target.shape and block.dtype == target.dtype:
+            self._arrays[node, var] = block
+        else:
+            self.write(0, node, var, block)
+
     def result(self) -> Result:
         """Finish recording and return the Result (closing and reopening the HDF5 file)."""
         if self._file is not None:

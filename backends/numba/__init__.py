@@ -1,5 +1,5 @@
-"""The Numba CPU backend: event-driven or dense delivery through per-population delay rings,
-the time loop JIT-compiled and cached on disk, samples in parallel (docs/numba.md).
+"""The Numba CPU backend: event-driven or dense delivery through per-population sliding input
+windows, the time loop JIT-compiled and cached on disk, samples in parallel (docs/numba.md).
 
 Options of ``compile(graph, backend="numba", ...)``: ``strategy`` = ``"auto"`` (default; per
 source, from its measured density), ``"event"`` or ``"dense"``.

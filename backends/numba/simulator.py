@@ -132,7 +132,10 @@ class NumbaSimulator(Simulator):
             span = min(chunk, steps - t0)
             recs = self._call(t0, x[t0 : t0 + span], state, strategies, cols, widths)
             for (name, var), block in self._split(recs, cols).items():
-                recorder.write(t0, name, var, block)
+                if span == steps:
+                    recorder.adopt(name, var, block)  # the kernel's fresh array: no copy
+                else:
+                    recorder.write(t0, name, var, block)
         if steps:
             nonzero = state.nonzero[:, : len(self.layout.names)]
             self.density = nonzero.sum(axis=0) / (steps * batch * self.layout.size)

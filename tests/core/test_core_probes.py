@@ -108,3 +108,17 @@ def test_a_failed_run_leaves_no_record_and_keeps_the_old_one(tmp_path, monkeypat
     with pytest.raises(RuntimeError):
         sim.run(inputs(), record_to=tmp_path / "new.h5")
     assert os.listdir(tmp_path) == ["record.h5"]
+
+
+def test_recorder_adopts_a_whole_run_in_ram_and_copies_into_a_file(tmp_path):
+    from spikesim.result import Recorder
+
+    graph = network()
+    block = np.zeros((4, 1, 7), bool)
+    block[2, 0, 1] = True
+    in_ram = Recorder(graph, {"h": ("spikes",)}, 4, 1, np.float64)
+    in_ram.adopt("h", "spikes", block)
+    assert in_ram.result().spikes["h"] is block
+    on_disk = Recorder(graph, {"h": ("spikes",)}, 4, 1, np.float64, tmp_path / "r.h5")
+    on_disk.adopt("h", "spikes", block)
+    np.testing.assert_array_equal(np.asarray(on_disk.result().spikes["h"]), block)
