@@ -64,14 +64,18 @@ def sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes):
     indptr, syn_offset, syn_weight = synapses
     v, cur, ref, out, buf, nonzero = state
     col_s, col_v, col_i, rec_s, rec_v, rec_i = probes
-    # Views are taken once per sample: creating one touches the parent array's reference
-    # count, an atomic that all threads would contend for if it happened every step.
+    # The rows of this sample, taken once. Inside the time loop nothing is sliced: a slice is a
+    # new reference to its parent array, and counting references is an atomic on a counter
+    # that every thread shares (the parents hold every sample). Helpers index with unsigned
+    # offsets instead, which Numba needs no wraparound check for, so loops still vectorise.
     vb, ib, rb, ob, bb, nzb = v[b], cur[b], ref[b], out[b], buf[b], nonzero[b]
+    sb, svb, sib = rec_s[:, b], rec_v[:, b], rec_i[:, b]
     # Scratch of this sample, padded by a cache line on each side so that no other thread's
     # data shares a line with it (the compaction writes ``active`` at every element).
     active = np.empty(max(1, size.max()) + 16, np.int64)[8:-8]
-    # An Input's row in the simulation dtype, so that a uint8 raster adds the same terms.
-    x_row = np.empty(max(1, x.shape[2]) + 32, vb.dtype)[16:-16]
+    # This step's output of the node being pushed, in the simulation dtype (an Input's row,
+    # widened from uint8 for a spike raster, so that the terms are those of a float raster).
+    values = np.empty(max(1, size.max()) + 32, vb.dtype)[16:-16]
     # Counted locally and written once at the end.
     nonzero_counts = np.zeros(kind.shape[0] + 16, np.int64)[8:-8]
     for s in range(x.shape[0]):
@@ -82,12 +86,8 @@ def sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes):
         for k in range(kind.shape[0]):
             n, off = size[k], offset[k]
             if kind[k] == INPUT:
-                values = x_row[:n]
-                row = x[s, b, input_col[k] : input_col[k] + n]
-                for j in range(n):
-                    values[j] = row[j]
+                _copy_input(x, s, b, input_col[k], n, values)
             else:
-                first = buf_offset[k] + (t % horizon[k]) * stride[k]
                 _update_population(
                     spiking[k] != 0,
                     subtract[k] != 0,
@@ -95,156 +95,128 @@ def sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes):
                     coeffs,
                     off,
                     n,
-                    bb[first : first + n],
+                    buf_offset[k] + (t % horizon[k]) * stride[k],
+                    bb,
                     vb,
                     ib,
                     rb,
                     ob,
+                    values,
                 )
-                _record(s, b, off, n, col_s[k], col_v[k], col_i[k], ob, vb, ib, rec_s, rec_v, rec_i)
-                values = ob[off : off + n]
-            n_active = _compact(values, active)
+                # The probes (written out here for the reason given at the pushes below).
+                if col_s[k] >= 0:
+                    for j in range(n):
+                        sb[u(s), u(col_s[k] + j)] = ob[u(off + j)] != 0
+                if col_v[k] >= 0:
+                    for j in range(n):
+                        svb[u(s), u(col_v[k] + j)] = vb[u(off + j)]
+                if col_i[k] >= 0:
+                    for j in range(n):
+                        sib[u(s), u(col_i[k] + j)] = ib[u(off + j)]
+            n_active = _compact(values, n, active)
             nonzero_counts[k] += n_active
+            # The pushes are written out here rather than in helpers: an array passed to even an
+            # inlined helper counts a reference at every call.
             for e in range(src_ptr[k], src_ptr[k + 1]):
                 d = edge_dst[e]
                 # The target's window from this step's slot on: slot L is step t + L.
                 now = buf_offset[d] + (t % horizon[d]) * stride[d]
-                ahead = bb[now : now + depth[d] * stride[d]]
-                rows_ptr = indptr[edge_indptr[e] : edge_indptr[e] + n + 1]
-                count = n if edge_dense[e] else n_active
+                dense, rows = edge_dense[e] != 0, edge_indptr[e]
                 if edge_rows[e]:
-                    first = edge_latency[e] * stride[d]
-                    _push_rows(
-                        values,
-                        active,
-                        count,
-                        edge_dense[e] != 0,
-                        rows_ptr,
-                        syn_weight,
-                        ahead[first : first + size[d]],
-                    )
-                else:
-                    _push_synapses(
-                        values,
-                        active,
-                        count,
-                        edge_dense[e] != 0,
-                        rows_ptr,
-                        syn_offset,
-                        syn_weight,
-                        ahead,
-                    )
+                    # One latency: the arrival slot += row j of the weights x value j (an axpy).
+                    target, n_out = now + edge_latency[e] * stride[d], size[d]
+                    for a in range(n if dense else n_active):
+                        j = a if dense else active[u(a)]
+                        value, first = values[u(j)], indptr[u(rows + j)]
+                        for q in range(n_out):
+                            bb[u(target + q)] += syn_weight[u(first + q)] * value
+                    continue
+                # Per-synapse latencies: bb[now + L * stride + post] += weight x value j.
+                for a in range(n if dense else n_active):
+                    j = a if dense else active[u(a)]
+                    value = values[u(j)]
+                    if value == 0:
+                        continue  # adds nothing (the event strategy never visits it either)
+                    first, stop = indptr[u(rows + j)], indptr[u(rows + j + 1)]
+                    if value == 1:
+                        # A spike: w * 1 == w exactly, so dropping the multiply keeps every bit.
+                        for q in range(first, stop):
+                            bb[u(now + syn_offset[u(q)])] += syn_weight[u(q)]
+                    else:
+                        for q in range(first, stop):
+                            bb[u(now + syn_offset[u(q)])] += syn_weight[u(q)] * value
     for k in range(kind.shape[0]):
         nzb[k] += nonzero_counts[k]
 
 
-# The helpers below work on slices rather than on offset indices: an index that Numba cannot
-# prove non-negative gets a wraparound check that blocks SIMD vectorisation (measured 8x on the
-# row axpy). They are inlined into ``sample`` so that the slices never cross a call, where
-# each would cost a reference-count increment and decrement (W2 measured up to 1.7x faster).
+# The helpers are inlined into ``sample``. They index whole arrays at ``np.uint64`` offsets:
+# a signed index that Numba cannot prove non-negative gets a wraparound check that blocks SIMD
+# vectorisation (measured 8x on the row axpy), and a slice would count a reference (above).
 
 
 @njit(cache=True, inline="always")
-def _update_population(spiking, subtract, period, coeffs, off, n, slot, v, cur, ref, out):
-    """docs/semantics.md §3 for one population of one sample; reads and clears its window slot."""
+def u(i):
+    """``i`` as an unsigned index: Numba then emits no wraparound check."""
+    return np.uint64(i)
+
+
+@njit(cache=True, inline="always")
+def _copy_input(x, s, b, col, n, values):
+    for j in range(n):
+        values[u(j)] = x[u(s), u(b), u(col + j)]
+
+
+@njit(cache=True, inline="always")
+def _update_population(
+    spiking, subtract, period, coeffs, off, n, slot, buf, v, cur, ref, out, values
+):
+    """docs/semantics.md §3 for neurons off:off+n of one sample; reads and clears window slot
+    ``buf[slot:slot+n]``; the outputs go to ``out`` and ``values``."""
     alpha, beta, input_gain, current_gain, bias, v_th, v_reset, x_bias = coeffs
-    end = off + n
-    a, bt, gi, gc, bi = (
-        alpha[off:end],
-        beta[off:end],
-        input_gain[off:end],
-        current_gain[off:end],
-        bias[off:end],
-    )
-    th, vr, xb = v_th[off:end], v_reset[off:end], x_bias[off:end]
-    vv, cc, rr, oo = v[off:end], cur[off:end], ref[off:end], out[off:end]
     # Three passes of simple, branch-free loops that LLVM vectorises (measured 1.4-1.6x faster
-    # than one loop with a refractory branch): the currents and v' (into ``out`` as scratch),
+    # than one loop with a refractory branch): the currents and v' (into ``values`` as scratch),
     # the refractory hold, then threshold, reset and output.
     for j in range(n):
-        xin = slot[j] + xb[j]
-        slot[j] = 0.0
-        i_new = a[j] * cc[j] + gi[j] * xin
-        cc[j] = i_new
-        oo[j] = (bt[j] * vv[j] + gc[j] * i_new) + bi[j]
+        i, at = u(off + j), u(slot + j)
+        xin = buf[at] + x_bias[i]
+        buf[at] = 0.0
+        i_new = alpha[i] * cur[i] + input_gain[i] * xin
+        cur[i] = i_new
+        values[u(j)] = (beta[i] * v[i] + current_gain[i] * i_new) + bias[i]
     if period > 0:
         for j in range(n):
-            if rr[j] > 0:
-                oo[j] = vv[j]
+            i = u(off + j)
+            if ref[i] > 0:
+                values[u(j)] = v[i]
     for j in range(n):
-        left = rr[j]
-        v_pre = oo[j]
-        fire = spiking & (v_pre > th[j]) & (left <= 0)
-        reset_to = v_pre - th[j] if subtract else vr[j]
-        vv[j] = reset_to if fire else v_pre
-        rr[j] = period if fire else max(left - 1, 0)
-        oo[j] = (1.0 if fire else 0.0) if spiking else v_pre
+        i = u(off + j)
+        left = ref[i]
+        v_pre = values[u(j)]
+        fire = spiking & (v_pre > v_th[i]) & (left <= 0)
+        reset_to = v_pre - v_th[i] if subtract else v_reset[i]
+        v[i] = reset_to if fire else v_pre
+        ref[i] = period if fire else max(left - 1, 0)
+        y = (1.0 if fire else 0.0) if spiking else v_pre
+        out[i] = y
+        values[u(j)] = y
 
 
 @njit(cache=True, inline="always")
-def _record(s, b, off, n, col_s, col_v, col_i, out, v, cur, rec_spikes, rec_v, rec_i):
-    if col_s >= 0:
-        dst_s, src_s = rec_spikes[s, b, col_s : col_s + n], out[off : off + n]
-        for j in range(n):
-            dst_s[j] = src_s[j] != 0
-    if col_v >= 0:
-        dst_v, src_v = rec_v[s, b, col_v : col_v + n], v[off : off + n]
-        for j in range(n):
-            dst_v[j] = src_v[j]
-    if col_i >= 0:
-        dst_i, src_i = rec_i[s, b, col_i : col_i + n], cur[off : off + n]
-        for j in range(n):
-            dst_i[j] = src_i[j]
-
-
-@njit(cache=True, inline="always")
-def _compact(values, active):
-    """Write the indices of nonzero ``values`` into ``active``; return how many there are."""
+def _compact(values, n, active):
+    """Write the indices of the nonzero ``values[:n]`` into ``active``; return how many."""
     count = 0
-    for j in range(values.shape[0]):
+    for j in range(n):
         # Branch-free: always write, advance only past nonzeros (no mispredictions).
-        active[count] = j
-        count += values[j] != 0
+        active[u(count)] = j
+        count += values[u(j)] != 0
     return count
-
-
-@njit(cache=True, inline="always")
-def _push_rows(values, active, count, dense, rows_ptr, syn_weight, target):
-    """One-latency edge: ``target`` (the arrival slot) += row j of the weights x value j."""
-    for a in range(count):
-        j = a if dense else active[a]
-        value = values[j]
-        weights = syn_weight[rows_ptr[j] : rows_ptr[j] + target.shape[0]]
-        for q in range(target.shape[0]):
-            target[q] += weights[q] * value
-
-
-@njit(cache=True, inline="always")
-def _push_synapses(values, active, count, dense, rows_ptr, syn_offset, syn_weight, ahead):
-    """Per-synapse latencies: ahead[L * stride + post] += weight x value j."""
-    for a in range(count):
-        j = a if dense else active[a]
-        value = values[j]
-        if value == 0:
-            continue  # adds nothing (the event strategy never visits it either)
-        offsets = syn_offset[rows_ptr[j] : rows_ptr[j + 1]]
-        weights = syn_weight[rows_ptr[j] : rows_ptr[j + 1]]
-        if value == 1:
-            # A spike: w * 1 == w exactly, so dropping the multiply keeps every bit.
-            for q in range(offsets.shape[0]):
-                # Unsigned: the offset is never negative, and saying so drops a wraparound check.
-                ahead[np.uint64(offsets[q])] += weights[q]
-        else:
-            for q in range(offsets.shape[0]):
-                ahead[np.uint64(offsets[q])] += weights[q] * value
 
 
 @njit(cache=True, inline="always")
 def _advance_window(buf, start, depth, horizon, n):
     """Step t reached a multiple of the horizon: move slots [horizon, horizon + depth - 1)
     (steps t .. t + depth - 2) to the front and clear them; every other slot is already clear."""
-    window = buf[start : start + (depth + horizon - 1) * n]
-    pending = (depth - 1) * n
-    for i in range(pending):
-        window[i] = window[horizon * n + i]
-        window[horizon * n + i] = 0.0
+    for i in range((depth - 1) * n):
+        src = u(start + horizon * n + i)
+        buf[u(start + i)] = buf[src]
+        buf[src] = 0.0
