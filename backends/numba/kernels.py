@@ -115,8 +115,8 @@ def sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes):
                         sib[u(s), u(col_i[k] + j)] = ib[u(off + j)]
             n_active = _compact(values, n, active)
             nonzero_counts[k] += n_active
-            # The pushes are written out here rather than in helpers: an array passed to even an
-            # inlined helper counts a reference at every call.
+            # The pushes are written out here rather than in helpers: with arrays passed to
+            # inlined helpers here, Numba left reference counts in the loop (seen in its IR).
             for e in range(src_ptr[k], src_ptr[k + 1]):
                 d = edge_dst[e]
                 # The target's window from this step's slot on: slot L is step t + L.
