@@ -3,7 +3,8 @@
 
 Cold: an empty ``NUMBA_CACHE_DIR``, so the kernel is compiled (float64, then float32). Warm:
 a second process with the same cache directory, so the kernel is loaded from disk. Each time
-is ``compile()`` plus the first ``run()`` of a tiny graph, which is when the JIT happens.
+is the first ``run()`` of a tiny graph in one configuration (dtype, float input or bool
+raster, one sample or a batch), which is when that specialisation is compiled or loaded.
 
     .venv/bin/python benchmarks/numba_compile_time.py
 """
@@ -26,9 +27,14 @@ g.add("lif", spikesim.LIF(2))
 g.connect("in", "lif", np.ones((2, 3)), delay=[[0, 1, 2], [3, 4, 5]])
 times = {}
 for dtype in ("float64", "float32"):
-    start = time.perf_counter()
-    spikesim.compile(g, "numba", dtype=dtype).run(np.ones((4, 3)))
-    times[dtype] = time.perf_counter() - start
+    sim = spikesim.compile(g, "numba", dtype=dtype)
+    # One sample (the serial kernel), then a batch (the parallel one), with a float input and
+    # with a bool spike raster (uint8 in the kernel): every specialisation a dtype uses.
+    for label, x in (("float", np.ones((4, 3))), ("raster", np.ones((4, 3), bool))):
+        for batch in (1, 2):
+            start = time.perf_counter()
+            sim.run(np.repeat(x[:, None], batch, axis=1))
+            times[f"{dtype} {label} batch {batch}"] = time.perf_counter() - start
 print(json.dumps(times))
 """
 
