@@ -109,9 +109,11 @@ class Simulator(ABC):
     # -- helpers -------------------------------------------------------------------------------
 
     def _one_step(self, x_t):
+        # Native-input backends take the array as it is (a bool step needs no conversion).
+        dtype = None if self.native_inputs else np.float64
         if isinstance(x_t, Mapping):
-            return {k: np.asarray(v, np.float64)[None] for k, v in x_t.items()}
-        return np.asarray(x_t, np.float64)[None]
+            return {k: np.asarray(v, dtype)[None] for k, v in x_t.items()}
+        return np.asarray(x_t, dtype)[None]
 
     def _check_batch(self, batch: int) -> None:
         if self.batch_size is not None and batch != self.batch_size:

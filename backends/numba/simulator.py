@@ -32,6 +32,9 @@ DENSITY_SAMPLE = 2**16
 #: Bytes per cache line (x86 and most ARM cores).
 CACHE_LINE = 64
 
+#: Recordable variables, in the order of the kernel's probe arrays.
+VARS = ("spikes", "v", "i")
+
 
 def aligned_zeros(shape: tuple[int, ...], dtype) -> np.ndarray:
     """Zeros whose first element starts a cache line. With rows a whole number of lines, so
@@ -146,20 +149,25 @@ class NumbaSimulator(Simulator):
         self._stream = _State(self.layout, batch, self.dtype)
         self._t = 0
         wanted = {(name, var) for name, variables in self.record.items() for var in variables}
-        self._stream_cols = self._probe_columns(lambda name, var: (name, var) in wanted)
+        cols, widths = self._probe_columns(lambda name, var: (name, var) in wanted)
+        self._stream_cols = (cols, widths)
         self._stream_strategies = self.edge_strategies()
+        # Where each returned probe sits in the kernel's probe arrays, found once per stream.
+        self._stream_probes = []
+        for name, variables in self.record.items():
+            k = self.layout.names.index(name)
+            columns = [(var, VARS.index(var)) for var in variables]
+            self._stream_probes.append(
+                (name, int(self.layout.size[k]), [(var, v, int(cols[v, k])) for var, v in columns])
+            )
 
     def _step(self, inputs):
         x = self._input_array({name: a[None] for name, a in inputs.items()})
         recs = self._call(self._t, x, self._stream, self._stream_strategies, *self._stream_cols)
         self._t += 1
-        values = {
-            (name, var): block[0]
-            for (name, var), block in self._split(recs, self._stream_cols[0]).items()
-        }
         return {
-            name: {var: values[name, var] for var in variables}
-            for name, variables in self.record.items()
+            name: {var: recs[v][0, :, start : start + n] for var, v, start in probes}
+            for name, n, probes in self._stream_probes
         }
 
     # -- helpers -------------------------------------------------------------------------------
@@ -172,7 +180,7 @@ class NumbaSimulator(Simulator):
         for k, name in enumerate(lay.names):
             if lay.kind[k] == INPUT:
                 continue
-            for v, var in enumerate(("spikes", "v", "i")):
+            for v, var in enumerate(VARS):
                 if wants(name, var):
                     # Each probe starts a cache line (bool: 64 per line, else LINE).
                     cols[v, k] = widths[v]
@@ -187,10 +195,12 @@ class NumbaSimulator(Simulator):
 
         lay = self.layout
         steps, batch = x.shape[0], x.shape[1]
+        # Cache-line aligned only where threads share the arrays (a batch).
+        zeros = np.zeros if batch == 1 else aligned_zeros
         recs = (
-            aligned_zeros((steps, batch, widths[0]), np.bool_),
-            aligned_zeros((steps, batch, widths[1]), self.dtype),
-            aligned_zeros((steps, batch, widths[2]), self.dtype),
+            zeros((steps, batch, widths[0]), np.bool_),
+            zeros((steps, batch, widths[1]), self.dtype),
+            zeros((steps, batch, widths[2]), self.dtype),
         )
         nodes, coeffs, synapses = self._kernel_args
         edges = (lay.edge_dst, lay.edge_rows, lay.edge_latency, lay.edge_indptr, strategies)
@@ -211,7 +221,7 @@ class NumbaSimulator(Simulator):
         """Cut the kernel's [T, B, R] probe arrays into {(node, var): [T, B, n]}."""
         blocks = {}
         for k, name in enumerate(self.layout.names):
-            for v, var in enumerate(("spikes", "v", "i")):
+            for v, var in enumerate(VARS):
                 if cols[v, k] >= 0:
                     start = cols[v, k]
                     blocks[name, var] = recs[v][:, :, start : start + self.layout.size[k]]
