@@ -69,7 +69,9 @@ def sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes):
     # that every thread shares (the parents hold every sample). Helpers index with unsigned
     # offsets instead, which Numba needs no wraparound check for, so loops still vectorise.
     vb, ib, rb, ob, bb, nzb = v[b], cur[b], ref[b], out[b], buf[b], nonzero[b]
-    sb, svb, sib = rec_s[:, b], rec_v[:, b], rec_i[:, b]
+    # The probe arrays flat: row (s, b) starts at (s * B + b) * width, contiguous, so the probe
+    # copies vectorise (a [:, b] view would be strided).
+    flat_s, flat_v, flat_i = rec_s.ravel(), rec_v.ravel(), rec_i.ravel()
     # Scratch of this sample, padded by a cache line on each side so that no other thread's
     # data shares a line with it (the compaction writes ``active`` at every element).
     active = np.empty(max(1, size.max()) + 16, np.int64)[8:-8]
@@ -104,15 +106,19 @@ def sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes):
                     values,
                 )
                 # The probes (written out here for the reason given at the pushes below).
+                row = s * x.shape[1] + b
                 if col_s[k] >= 0:
+                    at = row * rec_s.shape[2] + col_s[k]
                     for j in range(n):
-                        sb[u(s), u(col_s[k] + j)] = ob[u(off + j)] != 0
+                        flat_s[u(at + j)] = ob[u(off + j)] != 0
                 if col_v[k] >= 0:
+                    at = row * rec_v.shape[2] + col_v[k]
                     for j in range(n):
-                        svb[u(s), u(col_v[k] + j)] = vb[u(off + j)]
+                        flat_v[u(at + j)] = vb[u(off + j)]
                 if col_i[k] >= 0:
+                    at = row * rec_i.shape[2] + col_i[k]
                     for j in range(n):
-                        sib[u(s), u(col_i[k] + j)] = ib[u(off + j)]
+                        flat_i[u(at + j)] = ib[u(off + j)]
             n_active = _compact(values, n, active)
             nonzero_counts[k] += n_active
             # The pushes are written out here rather than in helpers: with arrays passed to
