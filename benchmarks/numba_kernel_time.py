@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""The numba kernel alone against the whole ``run()``, interleaved in one process.
+
+On a harness workload (``../shared/peers``, made by its ``make_workload.py``), times the kernel
+call on fresh state (what the kernel itself costs) and ``Simulator.run`` (plus input checks,
+state and probe allocation, strategy choice and the Result), alternately, and prints the
+minimum and median of each. On a shared host only same-run pairs are comparable.
+
+    .venv/bin/python benchmarks/numba_kernel_time.py --workload /tmp/peers-workloads/shd-delay-inference.npz
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+import spikesim
+from spikesim.workloads import graph_for
+
+
+def load(path: Path) -> dict:
+    with np.load(path, allow_pickle=False) as z:
+        wl = {k: z[k] for k in z.files}
+    # Scalars come back as 0-d arrays; the harness stores its metadata as such.
+    return {k: (v.item() if v.ndim == 0 else v) for k, v in wl.items()}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--workload", type=Path, required=True, help="a W2 or W3 .npz of the harness")
+    ap.add_argument("--dtype", default="float32", choices=["float32", "float64"])
+    ap.add_argument("--batch", type=int, default=None, help="first N samples (default: all)")
+    ap.add_argument("--threads", type=int, default=None, help="numba threads (default: all)")
+    ap.add_argument("--repeats", type=int, default=15)
+    args = ap.parse_args()
+    import numba
+
+    from spikesim.backends.numba.kernels import sample, simulate
+    from spikesim.backends.numba.simulator import _State, aligned_zeros
+
+    if args.threads:
+        numba.set_num_threads(args.threads)
+    graph, x = graph_for(load(args.workload))
+    x = np.ascontiguousarray(x[:, : args.batch])
+    record = {name: ["spikes"] for name, _ in graph.populations()}
+    sim = spikesim.compile(graph, "numba", dtype=args.dtype, record=record)
+    sim.run(x)  # compile or load, and measure the densities ``auto`` uses
+    lay, (steps, batch) = sim.layout, x.shape[:2]
+    kernel_x = sim._input_array({lay.input_names[0]: x})
+    nodes, coeffs, synapses = sim._kernel_args
+    edges = (
+        lay.edge_dst,
+        lay.edge_rows,
+        lay.edge_latency,
+        lay.edge_indptr,
+        sim.edge_strategies(kernel_x),
+    )
+    cols, widths = sim._probe_columns(lambda name, var: var == "spikes")
+
+    def kernel() -> float:
+        state = _State(lay, batch, sim.dtype)
+        arrays = (state.v, state.cur, state.ref, state.out, state.buf, state.nonzero)
+        recs = [
+            aligned_zeros((steps, batch, w), d)
+            for w, d in zip(widths, (bool, sim.dtype, sim.dtype))
+        ]
+        probes = (cols[0], cols[1], cols[2], *recs)
+        start = time.perf_counter()
+        if batch == 1:
+            sample(0, 0, kernel_x, nodes, coeffs, edges, synapses, arrays, probes)
+        else:
+            with numba.parallel_chunksize(1):
+                simulate(0, kernel_x, nodes, coeffs, edges, synapses, arrays, probes)
+        return time.perf_counter() - start
+
+    def run() -> float:
+        start = time.perf_counter()
+        sim.run(x)
+        return time.perf_counter() - start
+
+    times = {"kernel": [], "run": []}
+    for _ in range(args.repeats):
+        times["kernel"].append(kernel())
+        times["run"].append(run())
+    report = {
+        "workload": args.workload.name,
+        "dtype": args.dtype,
+        "batch": batch,
+        "threads": numba.get_num_threads(),
+        **{f"{k}_ms_min": round(1e3 * min(v), 2) for k, v in times.items()},
+        **{f"{k}_ms_median": round(1e3 * float(np.median(v)), 2) for k, v in times.items()},
+    }
+    report["samples_per_s_kernel_median"] = round(batch / (report["kernel_ms_median"] / 1e3), 1)
+    report["samples_per_s_run_median"] = round(batch / (report["run_ms_median"] / 1e3), 1)
+    print(json.dumps(report))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
