@@ -17,13 +17,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import h5py
 import numpy as np
 
 from spikesim.datasets import nmnist, ntidigits, shd
 from spikesim.datasets.events import check_sample
 from spikesim.errors import DatasetError
 from spikesim.io.atomic import is_temp_file
+from spikesim.io.h5file import open_hdf5
 
 
 def _stats(counts: list[int], firsts: list[int], lasts: list[int]) -> dict:
@@ -86,11 +86,8 @@ def _describe_nmnist_split(folder: Path) -> dict:
 
 
 def _describe_h5(path: Path) -> dict:
-    try:
-        with h5py.File(path, "r") as f:
-            keys = set(f.keys())
-    except OSError as err:
-        raise DatasetError(f"{path}: not a readable HDF5 file ({err})") from err
+    with open_hdf5(path, DatasetError) as f:
+        keys = set(f.keys())
     if "spikes" in keys:
         ds = shd.SpikeH5Dataset(path)
         kind = "ssc" if len(ds.classes) == 35 else "shd"

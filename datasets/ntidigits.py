@@ -26,6 +26,7 @@ import numpy as np
 from spikesim.datasets import sources
 from spikesim.datasets.events import UnsortedPolicy, audio_events, check_sample
 from spikesim.errors import DatasetError
+from spikesim.io.h5file import open_hdf5
 
 N_CHANNELS = 64
 SENSOR_SIZE = (N_CHANNELS, 1, 1)
@@ -53,10 +54,7 @@ class NTidigitsDataset:
         self.unsorted = unsorted
         self._file: h5py.File | None = None
         keys = [f"{split}_labels", f"{split}_addresses", f"{split}_timestamps"]
-        try:
-            f = h5py.File(self.path, "r")
-        except OSError as err:
-            raise DatasetError(f"{self.path}: not a readable HDF5 file ({err})") from err
+        f = open_hdf5(self.path, DatasetError)
         with f:
             missing = [k for k in keys if k not in f]
             if missing:

@@ -26,6 +26,7 @@ import numpy as np
 from spikesim.datasets import sources
 from spikesim.datasets.events import UnsortedPolicy, audio_events, check_sample
 from spikesim.errors import DatasetError
+from spikesim.io.h5file import open_hdf5
 
 N_CHANNELS = 700
 SENSOR_SIZE = (N_CHANNELS, 1, 1)
@@ -79,10 +80,7 @@ class SpikeH5Dataset:
             )
 
     def _open_checked(self) -> h5py.File:
-        try:
-            f = h5py.File(self.path, "r")
-        except OSError as err:
-            raise DatasetError(f"{self.path}: not a readable HDF5 file ({err})") from err
+        f = open_hdf5(self.path, DatasetError)
         missing = [key for key in _REQUIRED if key not in f]
         if missing:
             f.close()

@@ -28,6 +28,7 @@ import numpy as np
 
 from spikesim.errors import FormatError, UnsupportedFeatureError
 from spikesim.io.atomic import atomic_path
+from spikesim.io.h5file import open_hdf5
 from spikesim.ir import Graph, Input, Output
 from spikesim.ir.fixed import SIGN_EXCITATORY, SIGN_INHIBITORY, SIGN_MIXED, LoihiDense, LoihiLIF
 
@@ -88,10 +89,7 @@ def load(path: str | os.PathLike) -> Graph:
     types spikesim cannot represent (e.g. ``conv``), naming the layer.
     """
     path = Path(path)
-    try:
-        f = h5py.File(path, "r")
-    except OSError as err:
-        raise FormatError(f"{path}: not a readable HDF5 file ({err})") from err
+    f = open_hdf5(path)
     with f:
         if "layer" not in f:
             raise FormatError(f"{path}: field /layer: missing (not a NetX network)")

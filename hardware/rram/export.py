@@ -35,6 +35,7 @@ from spikesim.hardware.rram.config import MacroConfig
 from spikesim.hardware.rram.mapping import MODES, EdgeMap, SliceMap, Tile, map_graph
 from spikesim.hardware.rram.programming import level_index
 from spikesim.io.atomic import atomic_path
+from spikesim.io.h5file import open_hdf5
 from spikesim.ir import Graph
 
 FORMAT = "spikesim-rram-maps"
@@ -116,10 +117,7 @@ def load_maps(path: str | os.PathLike, graph: Graph | None = None) -> LoadedMaps
     path = Path(path)
     if not path.exists():
         raise FormatError(f"{path}: no such file")
-    try:
-        f = h5py.File(path, "r")
-    except OSError as err:
-        raise FormatError(f"{path}: not a readable HDF5 file ({err})") from err
+    f = open_hdf5(path)
 
     def fail(field: str, expected: str) -> FormatError:
         return FormatError(f"{path}: field {field!r}: {expected}")

@@ -25,15 +25,10 @@ def register(subparsers) -> None:
 
 
 def _run(args) -> int:
-    from spikesim.errors import ConfigError
+    from spikesim.cli.options import parse_options
     from spikesim.io.hdf5 import load
 
-    options = {}
-    for item in args.option:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise ConfigError(f"--option {item!r}: expected KEY=VALUE")
-        options[key] = value
+    options = parse_options(args.option)
     module_name, function_name = EXPORTERS[args.format].split(":")
     exporter = getattr(importlib.import_module(module_name), function_name)
     summary = exporter(load(args.model), args.output, options)

@@ -35,6 +35,7 @@ def _run(args) -> int:
 
     import numpy as np
 
+    from spikesim.cli.options import parse_options
     from spikesim.errors import ConfigError
     from spikesim.hardware.rram import sweep
     from spikesim.hardware.rram.config import MacroConfig
@@ -57,12 +58,7 @@ def _run(args) -> int:
         rng = np.random.default_rng(args.seed)
         inputs = {n: (rng.random((steps, batch, graph.size(n))) < density).astype(np.float64)
                   for n in graph.inputs()}
-    options = {}
-    for item in args.option:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise ConfigError(f"--option {item!r}: expected KEY=VALUE")
-        options[key] = value
+    options = parse_options(args.option)
     base = MacroConfig.from_options(options, MacroConfig.ideal() if args.base == "ideal" else MacroConfig())
     axes = {
         "read_noise_rel": _values(args.read_noise, float),

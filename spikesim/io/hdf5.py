@@ -29,6 +29,7 @@ import numpy as np
 from spikesim._version import SEMANTICS_VERSION, __version__
 from spikesim.errors import FormatError, GraphError
 from spikesim.io.atomic import atomic_path
+from spikesim.io.h5file import open_hdf5
 from spikesim.ir import Continuous, Graph, Input, Output
 from spikesim.ir.fixed import LoihiDense, LoihiLIF
 from spikesim.ir.neurons import COEFFICIENTS, NEURON_TYPES
@@ -154,10 +155,7 @@ def load(path: str | os.PathLike) -> Graph:
     path = Path(path)
     if not path.exists():
         raise FormatError(f"{path}: no such file")
-    try:
-        f = h5py.File(path, "r")
-    except OSError as err:
-        raise FormatError(f"{path}: not a readable HDF5 file ({err})") from err
+    f = open_hdf5(path)
     r = _Reader(path)
     try:
         with f:
