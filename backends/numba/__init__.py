@@ -7,18 +7,15 @@ source, from its measured density), ``"event"`` or ``"dense"``.
 
 from __future__ import annotations
 
+from spikesim.backends import reference
 from spikesim.capabilities import Capabilities
 from spikesim.ir import Graph
 
 
 def capabilities() -> Capabilities:
-    """Everything in docs/semantics.md, in float32 and float64; Loihi fixed point in ``fixed``."""
-    base = Capabilities()
-    return Capabilities(
-        node_types=base.node_types + ("LoihiLIF",),
-        projection_types=base.projection_types + ("LoihiDense",),
-        precisions=base.precisions + ("fixed",),
-    )
+    """The reference's: everything in docs/semantics.md, in float32 and float64; Loihi fixed
+    point in ``fixed``."""
+    return reference.capabilities()
 
 
 def availability() -> tuple[bool, str]:
