@@ -32,8 +32,10 @@ INPUT, POPULATION = 0, 1
 #: Fewest steps between two moves of an input window (see the module docstring).
 MIN_HORIZON = 8
 
-#: Elements per alignment unit: 64 bytes of float32, the cache line of x86 and most ARM cores.
-LINE = 16
+#: Bytes per cache line (x86 and most ARM cores).
+CACHE_LINE = 64
+#: Elements per alignment unit: a cache line of float32 (two of float64).
+LINE = CACHE_LINE // 4
 
 #: An edge with one latency and at least this fraction of nonzero weights is stored as full
 #: rows: a contiguous axpy over ``out`` entries beats a scatter of ``fill * out`` entries above

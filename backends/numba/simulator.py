@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from spikesim.backends.numba.layout import INPUT, LINE, Layout, build_layout
+from spikesim.backends.numba.layout import CACHE_LINE, INPUT, LINE, Layout, build_layout
 from spikesim.errors import GraphError
 from spikesim.ir import Graph
 from spikesim.result import Recorder
@@ -28,9 +28,6 @@ CHUNK_BYTES = 256 * 2**20
 
 #: Input values sampled (at most) to measure an input's density for ``auto``.
 DENSITY_SAMPLE = 2**16
-
-#: Bytes per cache line (x86 and most ARM cores).
-CACHE_LINE = 64
 
 #: Recordable variables, in the order of the kernel's probe arrays.
 VARS = ("spikes", "v", "i")
@@ -149,26 +146,19 @@ class NumbaSimulator(Simulator):
         self._stream = _State(self.layout, batch, self.dtype)
         self._t = 0
         wanted = {(name, var) for name, variables in self.record.items() for var in variables}
-        cols, widths = self._probe_columns(lambda name, var: (name, var) in wanted)
-        self._stream_cols = (cols, widths)
+        self._stream_cols = self._probe_columns(lambda name, var: (name, var) in wanted)
         self._stream_strategies = self.edge_strategies()
         # Where each returned probe sits in the kernel's probe arrays, found once per stream.
-        self._stream_probes = []
-        for name, variables in self.record.items():
-            k = self.layout.names.index(name)
-            columns = [(var, VARS.index(var)) for var in variables]
-            self._stream_probes.append(
-                (name, int(self.layout.size[k]), [(var, v, int(cols[v, k])) for var, v in columns])
-            )
+        self._stream_slices = self._probe_slices(self._stream_cols[0])
 
     def _step(self, inputs):
         x = self._input_array({name: a[None] for name, a in inputs.items()})
         recs = self._call(self._t, x, self._stream, self._stream_strategies, *self._stream_cols)
         self._t += 1
-        return {
-            name: {var: recs[v][0, :, start : start + n] for var, v, start in probes}
-            for name, n, probes in self._stream_probes
-        }
+        values: dict[str, dict[str, np.ndarray]] = {}
+        for name, var, v, start, n in self._stream_slices:
+            values.setdefault(name, {})[var] = recs[v][0, :, start : start + n]
+        return values
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -217,12 +207,19 @@ class NumbaSimulator(Simulator):
                 simulate(t0, x, nodes, coeffs, edges, synapses, arrays, probes)
         return recs
 
+    def _probe_slices(self, cols) -> list[tuple[str, str, int, int, int]]:
+        """(node, var, probe array, first column, width) of every probe in ``cols``."""
+        lay = self.layout
+        return [
+            (name, var, v, int(cols[v, k]), int(lay.size[k]))
+            for k, name in enumerate(lay.names)
+            for v, var in enumerate(VARS)
+            if cols[v, k] >= 0
+        ]
+
     def _split(self, recs, cols) -> dict[tuple[str, str], np.ndarray]:
         """Cut the kernel's [T, B, R] probe arrays into {(node, var): [T, B, n]}."""
-        blocks = {}
-        for k, name in enumerate(self.layout.names):
-            for v, var in enumerate(VARS):
-                if cols[v, k] >= 0:
-                    start = cols[v, k]
-                    blocks[name, var] = recs[v][:, :, start : start + self.layout.size[k]]
-        return blocks
+        return {
+            (name, var): recs[v][:, :, start : start + n]
+            for name, var, v, start, n in self._probe_slices(cols)
+        }
