@@ -15,7 +15,10 @@ No fastmath: the arithmetic is the reference's, operation for operation.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 INPUT = 0  # must equal layout.INPUT
 
@@ -73,10 +76,11 @@ def sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes):
     # copies vectorise (a [:, b] view would be strided).
     flat_s, flat_v, flat_i = rec_s.ravel(), rec_v.ravel(), rec_i.ravel()
     # Scratch of this sample, padded by a cache line on each side so that no other thread's
-    # data shares a line with it (the compaction writes ``active`` at every element).
-    active = np.empty(max(1, size.max()) + 16, np.int64)[8:-8]
+    # data shares a line with it.
+    active = np.empty(max(1, size.max()) + 32, np.int32)[16:-16]
     # This step's output of the node being pushed, in the simulation dtype (an Input's row,
     # widened from uint8 for a spike raster, so that the terms are those of a float raster).
+    # The padding also lets the compaction read whole blocks of COMPACT_LANES past the end.
     values = np.empty(max(1, size.max()) + 32, vb.dtype)[16:-16]
     # Counted locally and written once at the end.
     nonzero_counts = np.zeros(kind.shape[0] + 16, np.int64)[8:-8]
@@ -129,10 +133,40 @@ def sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes):
                 now = buf_offset[d] + (t % horizon[d]) * stride[d]
                 dense, rows = edge_dense[e] != 0, edge_indptr[e]
                 if edge_rows[e]:
-                    # One latency: the arrival slot += row j of the weights x value j (an axpy).
+                    # One latency: the arrival slot += row j of the weights x value j (an axpy),
+                    # for each pushed j in ascending order. Four rows share one pass over the
+                    # slot: every element still takes its terms one at a time, in the same
+                    # order, but is loaded and stored once per four rows, not four times.
                     target, n_out = now + edge_latency[e] * stride[d], size[d]
-                    for a in range(n if dense else n_active):
-                        j = a if dense else active[u(a)]
+                    count = n if dense else n_active
+                    a = 0
+                    while a + 4 <= count:
+                        j0, j1 = (a, a + 1) if dense else (active[u(a)], active[u(a + 1)])
+                        j2, j3 = (a + 2, a + 3) if dense else (active[u(a + 2)], active[u(a + 3)])
+                        v0, v1, v2, v3 = values[u(j0)], values[u(j1)], values[u(j2)], values[u(j3)]
+                        f0, f1 = indptr[u(rows + j0)], indptr[u(rows + j1)]
+                        f2, f3 = indptr[u(rows + j2)], indptr[u(rows + j3)]
+                        if v0 == 1 and v1 == 1 and v2 == 1 and v3 == 1:
+                            # Spikes: w * 1 == w exactly, so dropping the multiplies keeps every bit.
+                            for q in range(n_out):
+                                at = u(target + q)
+                                bb[at] = (
+                                    ((bb[at] + syn_weight[u(f0 + q)]) + syn_weight[u(f1 + q)])
+                                    + syn_weight[u(f2 + q)]
+                                ) + syn_weight[u(f3 + q)]
+                        else:
+                            for q in range(n_out):
+                                at = u(target + q)
+                                bb[at] = (
+                                    (
+                                        (bb[at] + syn_weight[u(f0 + q)] * v0)
+                                        + syn_weight[u(f1 + q)] * v1
+                                    )
+                                    + syn_weight[u(f2 + q)] * v2
+                                ) + syn_weight[u(f3 + q)] * v3
+                        a += 4
+                    for rest in range(a, count):
+                        j = rest if dense else active[u(rest)]
                         value, first = values[u(j)], indptr[u(rows + j)]
                         for q in range(n_out):
                             bb[u(target + q)] += syn_weight[u(first + q)] * value
@@ -211,11 +245,71 @@ def _update_population(
 def _compact(values, n, active):
     """Write the indices of the nonzero ``values[:n]`` into ``active``; return how many."""
     count = 0
-    for j in range(n):
-        # Branch-free: always write, advance only past nonzeros (no mispredictions).
-        active[u(count)] = j
-        count += values[u(j)] != 0
+    for start in range(0, n, COMPACT_LANES):
+        count = _compress_block(values, start, n, active, count)
     return count
+
+
+#: Values tested per compression step (one 512-bit vector of float32).
+COMPACT_LANES = 16
+
+
+@intrinsic
+def _compress_block(typingctx, values, start, stop, active, count):
+    """Append to ``active[count:]`` the indices j of ``[start, start + COMPACT_LANES)`` with
+    ``j < stop`` and ``values[j] != 0`` (NaN counts as nonzero), ascending; return the new count.
+
+    One vector compare and an LLVM ``masked.compressstore`` (AVX-512 ``vpcompressd``; LLVM
+    expands it into scalar stores on other CPUs). It reads ``COMPACT_LANES`` values from
+    ``start`` whatever ``stop`` is, so ``values`` must extend that far. Measured against a
+    branch-free scalar loop, 256 float32 values at 5 % density: 31 against 105 ns (AVX-512),
+    79 against 128 ns (code generated for Haswell).
+    """
+    if not (isinstance(values.dtype, types.Float) and active.dtype == types.int32):
+        return None  # no match: Numba reports a typing error
+    lanes = COMPACT_LANES
+
+    def codegen(context, builder, signature, args):
+        values_arg, start_arg, stop_arg, active_arg, count_arg = args
+        values_type, _, _, active_type, _ = signature.args
+        data = context.make_array(values_type)(context, builder, values_arg).data
+        out = context.make_array(active_type)(context, builder, active_arg).data
+        index_type = context.get_data_type(active_type.dtype)
+        vector = ir.VectorType(context.get_data_type(values_type.dtype), lanes)
+        indices = ir.VectorType(index_type, lanes)
+
+        def splat(scalar):
+            scalar = builder.trunc(scalar, index_type)
+            one = builder.insert_element(
+                ir.Constant(indices, ir.Undefined), scalar, ir.Constant(ir.IntType(32), 0)
+            )
+            return builder.shuffle_vector(
+                one,
+                ir.Constant(indices, ir.Undefined),
+                ir.Constant(ir.VectorType(ir.IntType(32), lanes), None),
+            )
+
+        block = builder.load(
+            builder.bitcast(builder.gep(data, [start_arg]), vector.as_pointer()), align=1
+        )
+        nonzero = builder.fcmp_unordered("!=", block, ir.Constant(vector, None))
+        index = builder.add(splat(start_arg), ir.Constant(indices, list(range(lanes))))
+        mask = builder.and_(nonzero, builder.icmp_signed("<", index, splat(stop_arg)))
+        mask_type = ir.VectorType(ir.IntType(1), lanes)
+        compress = cgutils.get_or_insert_function(
+            builder.module,
+            ir.FunctionType(ir.VoidType(), [indices, index_type.as_pointer(), mask_type]),
+            f"llvm.masked.compressstore.v{lanes}i{index_type.width}",
+        )
+        builder.call(compress, [index, builder.gep(out, [count_arg]), mask])
+        bits = ir.IntType(lanes)
+        popcount = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(bits, [bits]), f"llvm.ctpop.i{lanes}"
+        )
+        found = builder.call(popcount, [builder.bitcast(mask, bits)])
+        return builder.add(count_arg, builder.zext(found, ir.IntType(64)))
+
+    return types.int64(values, types.int64, types.int64, active, types.int64), codegen
 
 
 @njit(cache=True, inline="always")

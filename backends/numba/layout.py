@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from spikesim.errors import GraphError
 from spikesim.ir import Dense, Graph, Input
 from spikesim.ir.neurons import COEFFICIENTS
 
@@ -31,6 +32,10 @@ INPUT, POPULATION = 0, 1
 
 #: Fewest steps between two moves of an input window (see the module docstring).
 MIN_HORIZON = 8
+
+#: Longest refractory period: the per-neuron counters are int32 (half the bytes of int64, so
+#: twice the SIMD lanes next to float32 state).
+REFRACTORY_MAX = 2**31 - 1
 
 #: Bytes per cache line (x86 and most ARM cores).
 CACHE_LINE = 64
@@ -116,6 +121,11 @@ def build_layout(graph: Graph, order: list[str], dtype) -> Layout:
         spiking[k] = int(pop.spiking)
         subtract[k] = int(pop.reset == "subtract")
         refractory[k] = pop.refractory if pop.spiking else 0
+        if refractory[k] > REFRACTORY_MAX:
+            raise GraphError(
+                f"node {order[k]!r}: refractory: the numba backend counts it in int32, "
+                f"expected <= {REFRACTORY_MAX} steps, got {refractory[k]}"
+            )
         for name, vector in pop.coefficient_table().items():
             coeff64[name][offset[k] : offset[k] + size[k]] = vector
 

@@ -175,3 +175,57 @@ def test_numba_state_rows_start_on_cache_lines():
     for array in (state.v, state.cur, state.ref, state.out, state.buf, state.nonzero):
         assert array.ctypes.data % 64 == 0 and array.strides[0] % 64 == 0
     assert all(o % 16 == 0 for o in sim.layout.offset)
+
+
+@pytest.mark.parametrize("strategy", ["event", "dense"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_numba_push_adds_terms_one_at_a_time_in_presynaptic_order(dtype, strategy):
+    # A rows-shaped push handles four presynaptic rows per pass over the slot. Each element
+    # must still be ((0 + w0*x0) + w1*x1) + ... in ascending presynaptic order, with one
+    # rounding per term: weights spanning 12 orders of magnitude make any other order or
+    # grouping visible. 23 channels: five blocks of four and a remainder of three, spikes
+    # (the path without multiplies) and graded values, blocks that mix the two.
+    rng = np.random.default_rng(7)
+    n_in, n_out, steps = 23, 5, 6
+    w = rng.choice([-1.0, 1.0], (n_out, n_in)) * 10.0 ** rng.uniform(-6, 6, (n_out, n_in))
+    x = np.ones((steps, 1, n_in))
+    x[1] = rng.uniform(0.1, 3.0, n_in)
+    x[2, 0, ::3] = 0.0
+    x[3, 0, ::2] = 2.5
+    x[4] = 0.0
+    graph = Graph()
+    graph.add("in", Input(n_in))
+    graph.add("o", LI(n_out, alpha=0.0, beta=0.0))  # i = x, exactly
+    graph.connect("in", "o", w, delay=1)
+    got = spikesim.compile(
+        graph.validate(), "numba", dtype=dtype, strategy=strategy, record={"o": ["i"]}
+    ).run(x)
+    real = np.dtype(dtype).type
+    want = np.zeros((steps, n_out), dtype)
+    for t in range(1, steps):
+        for k in range(n_out):
+            acc = real(0.0)
+            for j in range(n_in):
+                if x[t - 1, 0, j] != 0:
+                    acc = real(acc + real(real(w[k, j]) * real(x[t - 1, 0, j])))
+            want[t, k] = acc
+    np.testing.assert_array_equal(np.asarray(got.states["o"]["i"])[:, 0], want)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_numba_compaction_lists_nonzero_indices_in_order(dtype):
+    # The vector compaction reads whole blocks of 16 past n: values there must be ignored.
+    # NaN counts as nonzero, -0.0 as zero, as in ``values != 0``.
+    from spikesim.backends.numba.kernels import COMPACT_LANES, _compact
+
+    rng = np.random.default_rng(11)
+    for n in (0, 1, 15, 16, 17, 200, 256):
+        values = np.full(n + COMPACT_LANES, 7.0, dtype)
+        values[:n] = np.where(rng.random(n) < 0.3, rng.normal(size=n), 0.0)
+        values[: n // 2 : 5] = np.nan
+        values[1:n:7] = -0.0
+        active = np.full(n + COMPACT_LANES, -1, np.int32)
+        count = _compact(values, n, active)
+        want = np.flatnonzero(values[:n] != 0)
+        assert count == want.size
+        np.testing.assert_array_equal(active[:count], want)
