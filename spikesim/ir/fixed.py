@@ -24,6 +24,7 @@ from typing import ClassVar
 import numpy as np
 
 from spikesim.errors import GraphError
+from spikesim.ir.integers import whole_numbers
 from spikesim.ir.neurons import Population
 from spikesim.ir.projections import Dense
 
@@ -38,28 +39,8 @@ SIGN_MIXED, SIGN_EXCITATORY, SIGN_INHIBITORY = 1, 2, 3
 SIGN_MODES = {SIGN_MIXED: "mixed", SIGN_EXCITATORY: "excitatory", SIGN_INHIBITORY: "inhibitory"}
 
 
-def _integers(value, shape: tuple[int, ...], lo: int, hi: int, where: str) -> np.ndarray:
-    """Whole numbers in [lo, hi], broadcast to ``shape`` as int64."""
-    raw = np.asarray(value)
-    if raw.dtype.kind == "f":
-        if not np.all(np.isfinite(raw)) or np.any(raw != np.round(raw)):
-            raise GraphError(f"{where}: expected integers, found fractional or non-finite values")
-    elif raw.dtype.kind not in "iub":
-        raise GraphError(f"{where}: expected integers, found dtype {raw.dtype}")
-    array = raw.astype(np.int64)
-    if array.ndim == 0:
-        array = np.full(shape, int(array), dtype=np.int64)
-    if array.shape != shape:
-        raise GraphError(f"{where}: expected a scalar or shape {shape}, found shape {array.shape}")
-    if array.size and (array.min() < lo or array.max() > hi):
-        raise GraphError(
-            f"{where}: expected values in [{lo}, {hi}], found [{int(array.min())}, {int(array.max())}]"
-        )
-    return array
-
-
 def _integer(value, lo: int, hi: int, where: str) -> int:
-    return int(_integers(value, (), lo, hi, where))
+    return int(whole_numbers(value, (), where, lo, hi))
 
 
 def detect_sign_mode(weight_mant: np.ndarray) -> int:
@@ -138,9 +119,11 @@ class LoihiLIF(Population):
         self.dv = _integer(self.dv, 0, 4095, "LoihiLIF.dv")
         self.vth_mant = _integer(self.vth_mant, 0, 2**17 - 1, "LoihiLIF.vth_mant")
         self.bias_exp = _integer(self.bias_exp, 0, 7, "LoihiLIF.bias_exp")
-        self.bias_mant = _integers(self.bias_mant, (self.size,), -4096, 4095, "LoihiLIF.bias_mant")
-        self.v_init = _integers(
-            self.v_init, (self.size,), -(STATE_MAX - 1), STATE_MAX - 1, "LoihiLIF.v_init"
+        self.bias_mant = whole_numbers(
+            self.bias_mant, (self.size,), "LoihiLIF.bias_mant", -4096, 4095
+        )
+        self.v_init = whole_numbers(
+            self.v_init, (self.size,), "LoihiLIF.v_init", -(STATE_MAX - 1), STATE_MAX - 1
         ).astype(np.float64)
         unity = float(2**DECAY_SHIFT)
         self.alpha = 1.0 - (self.du + 1) / unity
@@ -192,7 +175,9 @@ class LoihiDense(Dense):
         shape = np.shape(self.weight_mant)
         if len(shape) != 2:
             raise GraphError(f"{where}.weight_mant: expected a 2-D (out, in) matrix, got shape {shape}")
-        self.weight_mant = _integers(self.weight_mant, shape, -(2**31), 2**31 - 1, f"{where}.weight_mant")
+        self.weight_mant = whole_numbers(
+            self.weight_mant, shape, f"{where}.weight_mant", -(2**31), 2**31 - 1
+        )
         self.weight_exp = _integer(self.weight_exp, -8, 7, f"{where}.weight_exp")
         if self.sign_mode is None:
             self.sign_mode = detect_sign_mode(self.weight_mant)

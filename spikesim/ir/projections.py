@@ -13,31 +13,13 @@ from typing import ClassVar
 import numpy as np
 
 from spikesim.errors import GraphError
+from spikesim.ir.integers import whole_numbers
 
 
 def _finite(array: np.ndarray, where: str) -> np.ndarray:
     if not np.all(np.isfinite(array)):
         raise GraphError(f"{where}: contains NaN or inf")
     return array
-
-
-def _latencies(delay, shape: tuple[int, ...], where: str) -> np.ndarray:
-    """Integer latencies (int64) broadcast to ``shape``; rejects negative or fractional values."""
-    raw = np.asarray(delay)
-    if raw.dtype.kind == "f":
-        _finite(raw, where)
-        if np.any(raw != np.round(raw)):
-            raise GraphError(f"{where}: latencies must be whole steps, got fractional values")
-    elif raw.dtype.kind not in "iub":
-        raise GraphError(f"{where}: expected integer latencies, got dtype {raw.dtype}")
-    lat = raw.astype(np.int64)
-    if lat.ndim == 0:
-        lat = np.full(shape, int(lat), dtype=np.int64)
-    if lat.shape != shape:
-        raise GraphError(f"{where}: expected a scalar or shape {shape}, got shape {lat.shape}")
-    if lat.size and lat.min() < 0:
-        raise GraphError(f"{where}: latencies must be >= 0 steps, found {int(lat.min())}")
-    return lat
 
 
 @dataclass(eq=False)
@@ -65,7 +47,9 @@ class Dense:
                 raise GraphError(
                     f"{where}.bias: expected shape ({self.weight.shape[0]},), got {self.bias.shape}"
                 )
-        self.delay = _latencies(self.delay, self.weight.shape, f"{where}.delay")
+        self.delay = whole_numbers(
+            self.delay, self.weight.shape, f"{where}.delay", lo=0, unit="steps"
+        )
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -121,7 +105,7 @@ class Sparse:
             raise GraphError(f"{where}.post: indices must lie in [0, {self.shape[0]})")
         if nnz and (self.pre.min() < 0 or self.pre.max() >= self.shape[1]):
             raise GraphError(f"{where}.pre: indices must lie in [0, {self.shape[1]})")
-        self.delay = _latencies(self.delay, (nnz,), f"{where}.delay")
+        self.delay = whole_numbers(self.delay, (nnz,), f"{where}.delay", lo=0, unit="steps")
         order = np.lexsort((self.pre, self.post))
         self.post, self.pre = self.post[order], self.pre[order]
         self.weight, self.delay = self.weight[order], self.delay[order]

@@ -220,7 +220,7 @@ def test_file_from_a_newer_format_version(saved):
 def test_invalid_graph_inside_a_valid_file(saved):
     with h5py.File(saved, "a") as f:
         f["edges/000000/delay"][0, 0] = -3
-    expect_format_error(saved, "invalid graph", "latencies must be >= 0")
+    expect_format_error(saved, "invalid graph", "delay: expected values >= 0 steps")
 
 
 #: Signatures of HDF5's internal structures (B-trees, heaps, symbol tables, object headers).

@@ -26,7 +26,7 @@ def test_shape_mismatch_names_edge_and_expected_shape():
 
 def test_negative_delay_is_rejected():
     with pytest.raises(
-        GraphError, match=r"Dense in->h\.delay: latencies must be >= 0 steps, found -1"
+        GraphError, match=r"Dense in->h\.delay: expected values >= 0 steps, found -1"
     ):
         Dense("in", "h", np.ones((2, 3)), delay=np.array([[0, 1, -1], [0, 0, 0]]))
 
@@ -147,3 +147,39 @@ def test_inputs_keep_spike_rasters_only_where_the_backend_asks():
     assert ints["in"].dtype == np.float64  # not a kept dtype: converted
     with pytest.raises(GraphError, match=r"inputs\['in'\]: contains NaN or inf"):
         normalise_inputs(g, np.full((4, 1, 3), np.nan, np.float32), keep_dtypes=True)
+
+
+def test_whole_numbers_checks_integer_fields():
+    from spikesim.ir.integers import whole_numbers
+
+    np.testing.assert_array_equal(whole_numbers(2.0, (2,), "f"), [2, 2])
+    assert whole_numbers(np.array([1, 3], np.uint8), (2,), "f", 0, 3).dtype == np.int64
+    cases = [
+        ((np.array([1.0, np.nan]), (2,), "x.f"), {}, r"x\.f: contains NaN or inf"),
+        ((np.array([0.5]), (1,), "x.f"), {"unit": "steps"}, r"x\.f: expected whole steps"),
+        ((np.array([0.5]), (1,), "x.f"), {}, r"x\.f: expected whole numbers, got fractional"),
+        ((np.array(["a"]), (1,), "x.f"), {}, r"x\.f: expected integers, got dtype <U1"),
+        (
+            (np.ones(3), (2,), "x.f"),
+            {},
+            r"x\.f: expected a scalar or shape \(2,\), got shape \(3,\)",
+        ),
+        (
+            (np.array([-2, 5]), (2,), "x.f"),
+            {"lo": 0},
+            r"x\.f: expected values >= 0, found -2",
+        ),
+        (
+            (np.array([-2, 9]), (2,), "x.f"),
+            {"lo": -2, "hi": 8},
+            r"expected values in \[-2, 8\], found \[-2, 9\]",
+        ),
+        ((np.array([-3, 9]), (2,), "x.f"), {"hi": 8}, r"expected values in \[-inf, 8\]"),
+        ((np.array([-3, 1]), (2,), "x.f"), {"hi": 8}, None),
+    ]
+    for args, kwargs, message in cases:
+        if message is None:
+            whole_numbers(*args, **kwargs)  # only the upper bound applies
+            continue
+        with pytest.raises(GraphError, match=message):
+            whole_numbers(*args, **kwargs)
