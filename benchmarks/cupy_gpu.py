@@ -600,8 +600,20 @@ def cmd_w2(args) -> None:
     truth = numba_full.counts("l2")
     unit = f"one batch of {args.batch} samples, T = 100"
 
-    def match(counts):
-        return round(float(np.mean(counts == truth)), 5)
+    def emit_row(lib: str, t: float, counts, unit: str, **extra) -> None:
+        emit(
+            args.out,
+            kind="w2",
+            lib=lib,
+            batch=args.batch,
+            wall_s=round(t, 5),
+            samples_per_s=round(args.batch / t, 1),
+            out_spikes=int(counts.sum()),
+            ref_out_spikes=int(truth.sum()),
+            count_match=round(float(np.mean(counts == truth)), 5),
+            unit=unit,
+            **extra,
+        )
 
     # chunk_steps=1: one launch per step, so float16 state is rounded every step
     for dtype, chunk in (("float32", 512), ("float16", 512), ("float32", 1), ("float16", 1)):
@@ -613,34 +625,17 @@ def cmd_w2(args) -> None:
         full = spikesim.compile(graph, "cupy", **opts).run(x)
         for name in ("l0", "l1", "l2"):
             layers[name] = round(float(np.mean(full.counts(name) == numba_full.counts(name))), 5)
-        emit(
-            args.out,
-            kind="w2",
-            lib=f"spikesim-cupy-{dtype}-chunk{chunk}",
-            batch=args.batch,
-            wall_s=round(t, 5),
-            samples_per_s=round(args.batch / t, 1),
-            out_spikes=int(counts.sum()),
-            ref_out_spikes=int(truth.sum()),
-            count_match=match(counts),
+        emit_row(
+            f"spikesim-cupy-{dtype}-chunk{chunk}",
+            t,
+            counts,
+            unit + " (run(): input upload, record download)",
             layer_count_match=layers,
-            unit=unit + " (run(): input upload, record download)",
         )
     sim = spikesim.compile(graph, "numba", dtype="float32", record={"l2": ["spikes"]})
     counts = sim.run(x).counts("l2")
     t = _wall(functools.partial(sim.run, x), 2)
-    emit(
-        args.out,
-        kind="w2",
-        lib=f"spikesim-numba-float32 ({os.cpu_count()} CPU threads)",
-        batch=args.batch,
-        wall_s=round(t, 5),
-        samples_per_s=round(args.batch / t, 1),
-        out_spikes=int(counts.sum()),
-        ref_out_spikes=int(truth.sum()),
-        count_match=match(counts),
-        unit=unit,
-    )
+    emit_row(f"spikesim-numba-float32 ({os.cpu_count()} CPU threads)", t, counts, unit)
     xs = torch.tensor(x, dtype=torch.float32, device="cuda")
     peers = {
         "plain-torch-loop": lambda: _plain_torch_neuron,
@@ -653,17 +648,8 @@ def cmd_w2(args) -> None:
             with torch.no_grad():
                 counts = run(xs).sum(0).cpu().numpy().astype(np.int64)
                 t = _wall(functools.partial(run, xs), args.reps, torch.cuda.synchronize)
-            emit(
-                args.out,
-                kind="w2",
-                lib=name,
-                batch=args.batch,
-                wall_s=round(t, 5),
-                samples_per_s=round(args.batch / t, 1),
-                out_spikes=int(counts.sum()),
-                ref_out_spikes=int(truth.sum()),
-                count_match=match(counts),
-                unit=unit + " (dense delay-buffer GEMM harness, input already on GPU)",
+            emit_row(
+                name, t, counts, unit + " (dense delay-buffer GEMM harness, input already on GPU)"
             )
         except Exception as err:
             emit(args.out, kind="w2", lib=name, batch=args.batch, error=repr(err)[:400])
