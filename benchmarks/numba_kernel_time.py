@@ -73,10 +73,10 @@ def main() -> int:
         probes = (cols[0], cols[1], cols[2], *recs)
         start = time.perf_counter()
         if batch == 1:
-            sample(0, 0, kernel_x, nodes, coeffs, edges, synapses, arrays, probes)
+            sample(0, 0, kernel_x, nodes, coeffs, edges, synapses, arrays, probes, 0)
         else:
             with numba.parallel_chunksize(1):
-                simulate(0, kernel_x, nodes, coeffs, edges, synapses, arrays, probes)
+                simulate(0, kernel_x, nodes, coeffs, edges, synapses, arrays, probes, 0)
         return time.perf_counter() - start
 
     def run() -> float:

@@ -2,7 +2,9 @@
 windows, the time loop JIT-compiled and cached on disk, samples in parallel (docs/numba.md).
 
 Options of ``compile(graph, backend="numba", ...)``: ``strategy`` = ``"auto"`` (default; per
-source, from its measured density), ``"event"`` or ``"dense"``.
+source, from its measured density), ``"event"`` or ``"dense"``; ``flush_denormals=True`` (x86-64)
+treats subnormal numbers as zero while the kernel runs, which is faster for long runs with
+silent, decaying neurons but no longer bit-exact (docs/numba.md).
 """
 
 from __future__ import annotations
@@ -28,13 +30,17 @@ def availability() -> tuple[bool, str]:
 
 
 def compile(graph: Graph, batch_size=None, dtype="float64", record=None, **options):  # noqa: A001
-    """Build a NumbaSimulator; the only option is ``strategy`` ("auto", "event", "dense")."""
+    """Build a NumbaSimulator; options ``strategy`` ("auto", "event", "dense") and
+    ``flush_denormals`` (bool)."""
     from spikesim.backends.numba.simulator import NumbaSimulator
     from spikesim.errors import GraphError
 
-    unknown = set(options) - {"strategy"}
+    known = {"strategy", "flush_denormals"}
+    unknown = set(options) - known
     if unknown:
-        raise GraphError(f"numba backend: unknown options {sorted(unknown)} (known: ['strategy'])")
+        raise GraphError(
+            f"numba backend: unknown options {sorted(unknown)} (known: {sorted(known)})"
+        )
     if dtype == "fixed":  # LoihiLIF/LoihiDense in int64 (fixed.py); no strategy to choose
         from spikesim.backends.numba.fixed import FixedNumbaSimulator
 

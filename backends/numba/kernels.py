@@ -14,6 +14,8 @@ No fastmath: the arithmetic is the reference's, operation for operation.
 
 from __future__ import annotations
 
+import platform
+
 import numpy as np
 from llvmlite import ir
 from numba import njit, prange, types
@@ -22,25 +24,33 @@ from numba.extending import intrinsic
 
 INPUT = 0  # must equal layout.INPUT
 
+#: ``flags`` bit: flush subnormal results and inputs to zero while the kernel runs.
+FLUSH_DENORMALS = 1
+#: MXCSR's flush-to-zero (bit 15) and denormals-are-zero (bit 6) bits.
+FTZ_DAZ = 0x8040
+#: The floating-point mode is x86's MXCSR; elsewhere the fp-mode helpers do nothing (the
+#: simulator refuses ``flush_denormals`` there).
+X86 = platform.machine().lower() in ("x86_64", "amd64", "i386", "i686")
+
 
 @njit(cache=True, parallel=True)
-def simulate(t0, x, nodes, coeffs, edges, synapses, state, probes):
+def simulate(t0, x, nodes, coeffs, edges, synapses, state, probes, flags):
     """Advance every sample by ``x.shape[0]`` steps, the first being global step ``t0``.
 
     ``x`` [T, B, inputs] holds the input values. The tuples are built by
     ``NumbaSimulator._call``: ``nodes`` and ``edges`` the int64 arrays of the Layout,
     ``coeffs`` the per-neuron coefficients, ``synapses`` = (indptr, syn_offset, syn_weight),
     ``state`` = (v, i, ref, out, buf, nonzero) updated in place, ``probes`` the recording
-    columns and arrays.
+    columns and arrays. ``flags``: ``FLUSH_DENORMALS`` or 0.
     """
     for b in prange(x.shape[1]):
         # int64: the prange index is unsigned after parfor lowering, and a second index type
         # would compile the whole time loop twice.
-        sample(np.int64(b), t0, x, nodes, coeffs, edges, synapses, state, probes)
+        sample(np.int64(b), t0, x, nodes, coeffs, edges, synapses, state, probes, flags)
 
 
 @njit(cache=True)
-def sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes):
+def sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes, flags):
     """The time loop of sample ``b``: every node in update order, then its outgoing pushes.
 
     Called per sample by ``simulate``, and directly for a batch of one.
@@ -84,6 +94,10 @@ def sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes):
     values = np.empty(max(1, size.max()) + 32, vb.dtype)[16:-16]
     # Counted locally and written once at the end.
     nonzero_counts = np.zeros(kind.shape[0] + 16, np.int64)[8:-8]
+    # Set on this thread for this sample only, and restored below.
+    saved_fp_mode = _read_fp_mode()
+    if flags & FLUSH_DENORMALS:
+        _write_fp_mode(saved_fp_mode | FTZ_DAZ)
     for s in range(x.shape[0]):
         t = t0 + s
         for k in range(kind.shape[0]):
@@ -187,6 +201,8 @@ def sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes):
                             bb[u(now + syn_offset[u(q)])] += syn_weight[u(q)] * value
     for k in range(kind.shape[0]):
         nzb[k] += nonzero_counts[k]
+    if flags & FLUSH_DENORMALS:
+        _write_fp_mode(saved_fp_mode)
 
 
 # The helpers are inlined into ``sample``. They index whole arrays at ``np.uint64`` offsets:
@@ -320,3 +336,40 @@ def _advance_window(buf, start, depth, horizon, n):
         src = u(start + horizon * n + i)
         buf[u(start + i)] = buf[src]
         buf[src] = 0.0
+
+
+def _mxcsr_call(builder, name: str, slot) -> None:
+    """Call LLVM's ``llvm.x86.sse.<name>`` (stmxcsr/ldmxcsr) on the 32-bit ``slot``."""
+    pointer = ir.IntType(8).as_pointer()
+    fn = cgutils.get_or_insert_function(
+        builder.module, ir.FunctionType(ir.VoidType(), [pointer]), f"llvm.x86.sse.{name}"
+    )
+    builder.call(fn, [builder.bitcast(slot, pointer)])
+
+
+@intrinsic
+def _read_fp_mode(typingctx):
+    """This thread's MXCSR (0 off x86)."""
+
+    def codegen(context, builder, signature, args):
+        if not X86:
+            return ir.Constant(ir.IntType(64), 0)
+        slot = cgutils.alloca_once(builder, ir.IntType(32))
+        _mxcsr_call(builder, "stmxcsr", slot)
+        return builder.zext(builder.load(slot), ir.IntType(64))
+
+    return types.int64(), codegen
+
+
+@intrinsic
+def _write_fp_mode(typingctx, mode):
+    """Set this thread's MXCSR to ``mode`` (nothing off x86)."""
+
+    def codegen(context, builder, signature, args):
+        if X86:
+            slot = cgutils.alloca_once(builder, ir.IntType(32))
+            builder.store(builder.trunc(args[0], ir.IntType(32)), slot)
+            _mxcsr_call(builder, "ldmxcsr", slot)
+        return context.get_dummy_value()
+
+    return types.none(types.int64), codegen

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import platform
 from functools import partial
 
 import numpy as np
@@ -45,6 +46,12 @@ def aligned_zeros(shape: tuple[int, ...], dtype, fill: bool = True) -> np.ndarra
     return raw[skip : skip + count].reshape(shape)
 
 
+def _on_x86() -> bool:
+    from spikesim.backends.numba.kernels import X86
+
+    return X86
+
+
 class _State:
     """Per-sample state arrays: v, i, refractory counter, outputs, windows, nonzero counts
     (each sample's row padded to whole cache lines)."""
@@ -74,14 +81,31 @@ class NumbaSimulator(Simulator):
     native_inputs = True
 
     def __init__(
-        self, graph: Graph, batch_size=None, dtype="float64", record=None, strategy: str = "auto"
+        self,
+        graph: Graph,
+        batch_size=None,
+        dtype="float64",
+        record=None,
+        strategy: str = "auto",
+        flush_denormals: bool = False,
     ) -> None:
         super().__init__(graph, batch_size, dtype, record)
         if strategy not in STRATEGIES:
             raise GraphError(
                 f"numba backend: option strategy must be one of {STRATEGIES}, got {strategy!r}"
             )
+        if not isinstance(flush_denormals, bool):
+            raise GraphError(
+                f"numba backend: option flush_denormals must be True or False, got {flush_denormals!r}"
+            )
+        if flush_denormals and not _on_x86():
+            raise GraphError(
+                "numba backend: option flush_denormals is supported on x86-64 only "
+                f"(this machine: {platform.machine()})"
+            )
         self.strategy = strategy
+        #: Subnormal numbers become zero while the kernel runs (faster, not bit-exact).
+        self.flush_denormals = flush_denormals
         self.layout = lay = build_layout(graph, self.order, self.dtype)
         #: Mean nonzero outputs per node per step of the last run (None until measured).
         self.density: np.ndarray | None = None
@@ -186,7 +210,7 @@ class NumbaSimulator(Simulator):
     def _call(self, t0, x, state: _State, strategies, cols, widths) -> tuple[np.ndarray, ...]:
         import numba
 
-        from spikesim.backends.numba.kernels import sample, simulate
+        from spikesim.backends.numba.kernels import FLUSH_DENORMALS, sample, simulate
 
         lay = self.layout
         steps, batch = x.shape[0], x.shape[1]
@@ -203,15 +227,16 @@ class NumbaSimulator(Simulator):
         edges = (lay.edge_dst, lay.edge_rows, lay.edge_latency, lay.edge_indptr, strategies)
         arrays = (state.v, state.cur, state.ref, state.out, state.buf, state.nonzero)
         probes = (cols[0], cols[1], cols[2], *recs)
+        flags = FLUSH_DENORMALS if self.flush_denormals else 0
         if batch == 1:
             # Serially: a parallel region would wait at the thread barrier, which costs
             # milliseconds on a busy machine, at every streaming step.
-            sample(0, t0, x, nodes, coeffs, edges, synapses, arrays, probes)
+            sample(0, t0, x, nodes, coeffs, edges, synapses, arrays, probes, flags)
         else:
             # One sample per chunk, handed out dynamically: with static halves, a thread that
             # the OS deschedules holds back half of the batch.
             with numba.parallel_chunksize(1):
-                simulate(t0, x, nodes, coeffs, edges, synapses, arrays, probes)
+                simulate(t0, x, nodes, coeffs, edges, synapses, arrays, probes, flags)
         return recs
 
     def _probe_slices(self, cols) -> list[tuple[str, str, int, int, int]]:

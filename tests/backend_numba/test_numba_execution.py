@@ -229,3 +229,60 @@ def test_numba_compaction_lists_nonzero_indices_in_order(dtype):
         want = np.flatnonzero(values[:n] != 0)
         assert count == want.size
         np.testing.assert_array_equal(active[:count], want)
+
+
+def _silent_decay() -> tuple[Graph, np.ndarray]:
+    """Neurons starting at v = 1 that decay by 0.9 per step with no input: in float32, v passes
+    below the smallest normal number (1.2e-38) near step 830 and then sticks at a subnormal
+    fixed point (0.9 * v rounds back to v)."""
+    graph = Graph()
+    graph.add("in", Input(2))
+    graph.add("p", LIF(40, beta=0.9, v_init=1.0, v_th=2.0))
+    graph.connect("in", "p", np.full((40, 2), 0.5))
+    return graph.validate(), np.zeros((1000, 3, 2), np.float32)
+
+
+def test_numba_default_keeps_subnormal_numbers_as_the_reference_does():
+    graph, x = _silent_decay()
+    got = spikesim.compile(graph, "numba", dtype="float32", record={"p": ["v"]}).run(x)
+    want = spikesim.compile(graph, "reference", dtype="float32", record={"p": ["v"]}).run(x)
+    v = np.asarray(got.states["p"]["v"])
+    np.testing.assert_array_equal(v, np.asarray(want.states["p"]["v"]))
+    tiny = np.finfo(np.float32).tiny
+    assert 0 < v[-1].max() < tiny  # subnormal, not flushed
+
+
+def test_numba_flush_denormals_zeroes_subnormals_and_restores_the_fp_mode():
+    from numba import njit
+
+    from spikesim.backends.numba.kernels import _read_fp_mode
+
+    graph, x = _silent_decay()
+    fp_mode = njit(lambda: _read_fp_mode())
+    before = fp_mode()
+    sims = [
+        spikesim.compile(graph, "numba", dtype="float32", record={"p": ["v"]}, flush_denormals=f)
+        for f in (False, True)
+    ]
+    exact, flushed = (np.asarray(s.run(x[:, :1]).states["p"]["v"]) for s in sims)
+    assert fp_mode() == before  # the calling thread's mode is back
+    tiny = np.finfo(np.float32).tiny
+    normal = np.abs(exact) >= tiny
+    # Identical while v is a normal number; zero from the first step it would be subnormal.
+    np.testing.assert_array_equal(flushed[normal], exact[normal])
+    assert np.all(flushed[~normal] == 0) and (~normal).any()
+    # Every sample of a parallel batch sets the mode on its own thread.
+    batch = np.asarray(sims[1].run(x).states["p"]["v"])
+    np.testing.assert_array_equal(batch[:, :1], flushed)
+    np.testing.assert_array_equal(batch[:, 2:], flushed)
+
+
+def test_numba_flush_denormals_option_is_checked(monkeypatch):
+    graph, _ = _silent_decay()
+    with pytest.raises(GraphError, match="flush_denormals must be True or False"):
+        spikesim.compile(graph, "numba", flush_denormals="yes")
+    from spikesim.backends.numba import kernels
+
+    monkeypatch.setattr(kernels, "X86", False)
+    with pytest.raises(GraphError, match="flush_denormals is supported on x86-64 only"):
+        spikesim.compile(graph, "numba", flush_denormals=True)
