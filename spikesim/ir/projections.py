@@ -106,12 +106,17 @@ class Sparse:
         if nnz and (self.pre.min() < 0 or self.pre.max() >= self.shape[1]):
             raise GraphError(f"{where}.pre: indices must lie in [0, {self.shape[1]})")
         self.delay = whole_numbers(self.delay, (nnz,), f"{where}.delay", lo=0, unit="steps")
-        order = np.lexsort((self.pre, self.post))
-        self.post, self.pre = self.post[order], self.pre[order]
-        self.weight, self.delay = self.weight[order], self.delay[order]
+        # Sorted by (post, pre), i.e. by post * in + pre. Strictly ascending keys are already
+        # sorted and free of duplicates: checking that is O(n), so validating a graph again
+        # (every compile does) costs no sort (the lexsort took 2.2 s per 11 M synapses).
         flat = self.post * self.shape[1] + self.pre
-        if nnz > 1 and np.any(flat[1:] == flat[:-1]):
-            raise GraphError(f"{where}: duplicate synapses (same post and pre)")
+        if nnz > 1 and not np.all(flat[1:] > flat[:-1]):
+            order = np.argsort(flat)
+            flat = flat[order]
+            if np.any(flat[1:] == flat[:-1]):
+                raise GraphError(f"{where}: duplicate synapses (same post and pre)")
+            self.post, self.pre = self.post[order], self.pre[order]
+            self.weight, self.delay = self.weight[order], self.delay[order]
         if self.bias is not None:
             self.bias = _finite(np.array(self.bias, dtype=np.float64), f"{where}.bias")
             if self.bias.shape != (self.shape[0],):

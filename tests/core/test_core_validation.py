@@ -183,3 +183,18 @@ def test_whole_numbers_checks_integer_fields():
             continue
         with pytest.raises(GraphError, match=message):
             whole_numbers(*args, **kwargs)
+
+
+def test_sparse_sorts_synapses_by_post_then_pre_and_finds_scattered_duplicates():
+    edge = Sparse(
+        "in", "h", (3, 4), post=[2, 0, 2, 1], pre=[0, 3, 1, 3], weight=[1.0, 2.0, 3.0, 4.0],
+        delay=[5, 6, 7, 8],
+    )  # fmt: skip
+    np.testing.assert_array_equal(edge.post, [0, 1, 2, 2])
+    np.testing.assert_array_equal(edge.pre, [3, 3, 0, 1])
+    np.testing.assert_array_equal(edge.weight, [2.0, 4.0, 1.0, 3.0])
+    np.testing.assert_array_equal(edge.delay, [6, 8, 5, 7])
+    edge.__post_init__()  # validating again keeps the order
+    np.testing.assert_array_equal(edge.weight, [2.0, 4.0, 1.0, 3.0])
+    with pytest.raises(GraphError, match="duplicate synapses"):
+        Sparse("in", "h", (3, 4), post=[2, 0, 2], pre=[1, 3, 1], weight=[1.0, 2.0, 3.0])
