@@ -22,6 +22,7 @@ import time
 import numpy as np
 
 import spikesim
+from spikesim.backends.numba.simulator import _State
 from spikesim.ir import LIF, Graph, Input, Sparse
 
 CACHE_LINE = 64
@@ -105,9 +106,8 @@ def main() -> int:
     compile_s = time.perf_counter() - start
     layout = sim.layout.nbytes()
     itemsize = np.dtype(args.dtype).itemsize
-    # Per-sample state the kernel keeps: v, i, out (dtype), refractory counter (int64), the
-    # input windows.
-    state_bytes = sim.layout.n_neurons * (3 * itemsize + 8) + sim.layout.n_buffer * itemsize
+    # Per-sample state the kernel keeps: v, i, out, refractory counters, the input windows.
+    state_bytes = _State(sim.layout, 1, sim.dtype).nbytes()
     # The minimal description: a weight and a delay (int8 suffices up to 127) per synapse, the
     # target index (int32) to know where it goes, and v, i per neuron.
     minimal = n_syn * (itemsize + 1 + 4) + args.neurons * 2 * itemsize
