@@ -9,7 +9,8 @@ the synapse-offset width (int32/int64).
 Parallelism is over batch samples (``prange``): every sample owns its state and input windows
 and runs the whole time loop alone, so no two threads ever write the same memory and the
 result does not depend on the thread count or on which other samples share the batch.
-No fastmath: the arithmetic is the reference's, operation for operation.
+No fastmath: the arithmetic is the reference's, operation for operation, unless the caller opts
+into ``FLUSH_DENORMALS`` (subnormal numbers then count as zero).
 """
 
 from __future__ import annotations
