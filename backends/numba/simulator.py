@@ -46,6 +46,16 @@ def aligned_zeros(shape: tuple[int, ...], dtype, fill: bool = True) -> np.ndarra
     return raw[skip : skip + count].reshape(shape)
 
 
+def sample_arrays(shared: bool, fill: bool = True):
+    """The allocator for arrays that hold one row per sample: cache-line aligned when threads
+    share the array (a batch), plain numpy for one sample, where aligning would cost 2.5 µs
+    per array (the address lookup), a visible share of a batch-1 run. Zero-filled, or with
+    ``fill=False`` left as found, for arrays the kernel writes in full."""
+    if shared:
+        return partial(aligned_zeros, fill=fill)
+    return np.zeros if fill else np.empty
+
+
 def _on_x86() -> bool:
     from spikesim.backends.numba.kernels import X86
 
@@ -58,9 +68,7 @@ class _State:
 
     def __init__(self, layout: Layout, batch: int, dtype) -> None:
         n = layout.n_neurons
-        # Aligned only where threads share the arrays: aligning costs 2.5 µs per array (the
-        # address lookup), a visible share of a batch-1 run.
-        zeros = aligned_zeros if batch > 1 else np.zeros
+        zeros = sample_arrays(shared=batch > 1)
         self.v = zeros((batch, n), dtype)
         self.v[:] = layout.coeff["v_init"]
         self.cur = zeros((batch, n), dtype)
@@ -214,10 +222,10 @@ class NumbaSimulator(Simulator):
 
         lay = self.layout
         steps, batch = x.shape[0], x.shape[1]
-        # Cache-line aligned only where threads share the arrays (a batch). Not zeroed: the
-        # kernel writes every recorded column at every step, and the padding between them is
-        # never read; zeroing them took 7 ms of a 99 ms W3 run (one thread, cProfile).
-        empty = np.empty if batch == 1 else partial(aligned_zeros, fill=False)
+        # Not zeroed: the kernel writes every recorded column at every step, and the padding
+        # between them is never read; zeroing them took 7 ms of a 99 ms W3 run (one thread,
+        # cProfile).
+        empty = sample_arrays(shared=batch > 1, fill=False)
         recs = (
             empty((steps, batch, widths[0]), np.bool_),
             empty((steps, batch, widths[1]), self.dtype),
