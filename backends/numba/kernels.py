@@ -73,6 +73,7 @@ def sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes, flags):
         horizon,
         src_ptr,
         stride,
+        max_span,
     ) = nodes
     edge_dst, edge_rows, edge_latency, edge_indptr, edge_dense = edges
     indptr, syn_offset, syn_weight = synapses
@@ -99,107 +100,126 @@ def sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes, flags):
     saved_fp_mode = _read_fp_mode()
     if flags & FLUSH_DENORMALS:
         _write_fp_mode(saved_fp_mode | FTZ_DAZ)
-    for s in range(x.shape[0]):
-        t = t0 + s
+    chunk_start = 0
+    while chunk_start < x.shape[0]:
+        # A chunk runs node by node: each node over the whole chunk before the next
+        # (layout.chunk_limit shows that every cell still gets the same terms in the same
+        # order as step by step).
+        t = t0 + chunk_start
+        # The chunk ends at the next window move of any node (there, every pending slot
+        # moves to the front of its window).
+        span = min(x.shape[0] - chunk_start, max_span)
         for k in range(kind.shape[0]):
-            if kind[k] != INPUT and depth[k] > 1 and t > 0 and t % horizon[k] == 0:
-                _advance_window(bb, buf_offset[k], depth[k], horizon[k], stride[k])
+            if kind[k] != INPUT:
+                if depth[k] > 1 and t > 0 and t % horizon[k] == 0:
+                    _advance_window(bb, buf_offset[k], depth[k], horizon[k], stride[k])
+                span = min(span, horizon[k] - t % horizon[k])
         for k in range(kind.shape[0]):
-            n, off = size[k], offset[k]
-            if kind[k] == INPUT:
-                _copy_input(x, s, b, input_col[k], n, values)
-            else:
-                _update_population(
-                    spiking[k] != 0,
-                    subtract[k] != 0,
-                    refractory[k],
-                    coeffs,
-                    off,
-                    n,
-                    buf_offset[k] + (t % horizon[k]) * stride[k],
-                    bb,
-                    vb,
-                    ib,
-                    rb,
-                    ob,
-                    values,
-                )
-                # The probes (written out here for the reason given at the pushes below).
-                row = s * x.shape[1] + b
-                if col_s[k] >= 0:
-                    at = row * rec_s.shape[2] + col_s[k]
-                    for j in range(n):
-                        flat_s[u(at + j)] = ob[u(off + j)] != 0
-                if col_v[k] >= 0:
-                    at = row * rec_v.shape[2] + col_v[k]
-                    for j in range(n):
-                        flat_v[u(at + j)] = vb[u(off + j)]
-                if col_i[k] >= 0:
-                    at = row * rec_i.shape[2] + col_i[k]
-                    for j in range(n):
-                        flat_i[u(at + j)] = ib[u(off + j)]
-            n_active = _compact(values, n, active)
-            nonzero_counts[k] += n_active
-            # The pushes are written out here rather than in helpers: with arrays passed to
-            # inlined helpers here, Numba left reference counts in the loop (seen in its IR).
-            for e in range(src_ptr[k], src_ptr[k + 1]):
-                d = edge_dst[e]
-                # The target's window from this step's slot on: slot L is step t + L.
-                now = buf_offset[d] + (t % horizon[d]) * stride[d]
-                dense, rows = edge_dense[e] != 0, edge_indptr[e]
-                if edge_rows[e]:
-                    # One latency: the arrival slot += row j of the weights x value j (an axpy),
-                    # for each pushed j in ascending order. Four rows share one pass over the
-                    # slot: every element still takes its terms one at a time, in the same
-                    # order, but is loaded and stored once per four rows, not four times.
-                    target, n_out = now + edge_latency[e] * stride[d], size[d]
-                    count = n if dense else n_active
-                    a = 0
-                    while a + 4 <= count:
-                        j0, j1 = (a, a + 1) if dense else (active[u(a)], active[u(a + 1)])
-                        j2, j3 = (a + 2, a + 3) if dense else (active[u(a + 2)], active[u(a + 3)])
-                        v0, v1, v2, v3 = values[u(j0)], values[u(j1)], values[u(j2)], values[u(j3)]
-                        f0, f1 = indptr[u(rows + j0)], indptr[u(rows + j1)]
-                        f2, f3 = indptr[u(rows + j2)], indptr[u(rows + j3)]
-                        if v0 == 1 and v1 == 1 and v2 == 1 and v3 == 1:
-                            # Spikes: w * 1 == w exactly, so dropping the multiplies keeps every bit.
+            for s in range(chunk_start, chunk_start + span):
+                t = t0 + s
+                n, off = size[k], offset[k]
+                if kind[k] == INPUT:
+                    _copy_input(x, s, b, input_col[k], n, values)
+                else:
+                    _update_population(
+                        spiking[k] != 0,
+                        subtract[k] != 0,
+                        refractory[k],
+                        coeffs,
+                        off,
+                        n,
+                        buf_offset[k] + (t % horizon[k]) * stride[k],
+                        bb,
+                        vb,
+                        ib,
+                        rb,
+                        ob,
+                        values,
+                    )
+                    # The probes (written out here for the reason given at the pushes below).
+                    row = s * x.shape[1] + b
+                    if col_s[k] >= 0:
+                        at = row * rec_s.shape[2] + col_s[k]
+                        for j in range(n):
+                            flat_s[u(at + j)] = ob[u(off + j)] != 0
+                    if col_v[k] >= 0:
+                        at = row * rec_v.shape[2] + col_v[k]
+                        for j in range(n):
+                            flat_v[u(at + j)] = vb[u(off + j)]
+                    if col_i[k] >= 0:
+                        at = row * rec_i.shape[2] + col_i[k]
+                        for j in range(n):
+                            flat_i[u(at + j)] = ib[u(off + j)]
+                n_active = _compact(values, n, active)
+                nonzero_counts[k] += n_active
+                # The pushes are written out here rather than in helpers: with arrays passed to
+                # inlined helpers here, Numba left reference counts in the loop (seen in its IR).
+                for e in range(src_ptr[k], src_ptr[k + 1]):
+                    d = edge_dst[e]
+                    # The target's window from this step's slot on: slot L is step t + L.
+                    now = buf_offset[d] + (t % horizon[d]) * stride[d]
+                    dense, rows = edge_dense[e] != 0, edge_indptr[e]
+                    if edge_rows[e]:
+                        # One latency: the arrival slot += row j of the weights x value j (an axpy),
+                        # for each pushed j in ascending order. Four rows share one pass over the
+                        # slot: every element still takes its terms one at a time, in the same
+                        # order, but is loaded and stored once per four rows, not four times.
+                        target, n_out = now + edge_latency[e] * stride[d], size[d]
+                        count = n if dense else n_active
+                        a = 0
+                        while a + 4 <= count:
+                            j0, j1 = (a, a + 1) if dense else (active[u(a)], active[u(a + 1)])
+                            j2, j3 = (
+                                (a + 2, a + 3) if dense else (active[u(a + 2)], active[u(a + 3)])
+                            )
+                            v0, v1, v2, v3 = (
+                                values[u(j0)],
+                                values[u(j1)],
+                                values[u(j2)],
+                                values[u(j3)],
+                            )
+                            f0, f1 = indptr[u(rows + j0)], indptr[u(rows + j1)]
+                            f2, f3 = indptr[u(rows + j2)], indptr[u(rows + j3)]
+                            if v0 == 1 and v1 == 1 and v2 == 1 and v3 == 1:
+                                # Spikes: w * 1 == w exactly, so dropping the multiplies keeps every bit.
+                                for q in range(n_out):
+                                    at = u(target + q)
+                                    bb[at] = (
+                                        ((bb[at] + syn_weight[u(f0 + q)]) + syn_weight[u(f1 + q)])
+                                        + syn_weight[u(f2 + q)]
+                                    ) + syn_weight[u(f3 + q)]
+                            else:
+                                for q in range(n_out):
+                                    at = u(target + q)
+                                    bb[at] = (
+                                        (
+                                            (bb[at] + syn_weight[u(f0 + q)] * v0)
+                                            + syn_weight[u(f1 + q)] * v1
+                                        )
+                                        + syn_weight[u(f2 + q)] * v2
+                                    ) + syn_weight[u(f3 + q)] * v3
+                            a += 4
+                        for rest in range(a, count):
+                            j = rest if dense else active[u(rest)]
+                            value, first = values[u(j)], indptr[u(rows + j)]
                             for q in range(n_out):
-                                at = u(target + q)
-                                bb[at] = (
-                                    ((bb[at] + syn_weight[u(f0 + q)]) + syn_weight[u(f1 + q)])
-                                    + syn_weight[u(f2 + q)]
-                                ) + syn_weight[u(f3 + q)]
+                                bb[u(target + q)] += syn_weight[u(first + q)] * value
+                        continue
+                    # Per-synapse latencies: bb[now + L * stride + post] += weight x value j.
+                    for a in range(n if dense else n_active):
+                        j = a if dense else active[u(a)]
+                        value = values[u(j)]
+                        if value == 0:
+                            continue  # adds nothing (the event strategy never visits it either)
+                        first, stop = indptr[u(rows + j)], indptr[u(rows + j + 1)]
+                        if value == 1:
+                            # A spike: w * 1 == w exactly, so dropping the multiply keeps every bit.
+                            for q in range(first, stop):
+                                bb[u(now + syn_offset[u(q)])] += syn_weight[u(q)]
                         else:
-                            for q in range(n_out):
-                                at = u(target + q)
-                                bb[at] = (
-                                    (
-                                        (bb[at] + syn_weight[u(f0 + q)] * v0)
-                                        + syn_weight[u(f1 + q)] * v1
-                                    )
-                                    + syn_weight[u(f2 + q)] * v2
-                                ) + syn_weight[u(f3 + q)] * v3
-                        a += 4
-                    for rest in range(a, count):
-                        j = rest if dense else active[u(rest)]
-                        value, first = values[u(j)], indptr[u(rows + j)]
-                        for q in range(n_out):
-                            bb[u(target + q)] += syn_weight[u(first + q)] * value
-                    continue
-                # Per-synapse latencies: bb[now + L * stride + post] += weight x value j.
-                for a in range(n if dense else n_active):
-                    j = a if dense else active[u(a)]
-                    value = values[u(j)]
-                    if value == 0:
-                        continue  # adds nothing (the event strategy never visits it either)
-                    first, stop = indptr[u(rows + j)], indptr[u(rows + j + 1)]
-                    if value == 1:
-                        # A spike: w * 1 == w exactly, so dropping the multiply keeps every bit.
-                        for q in range(first, stop):
-                            bb[u(now + syn_offset[u(q)])] += syn_weight[u(q)]
-                    else:
-                        for q in range(first, stop):
-                            bb[u(now + syn_offset[u(q)])] += syn_weight[u(q)] * value
+                            for q in range(first, stop):
+                                bb[u(now + syn_offset[u(q)])] += syn_weight[u(q)] * value
+        chunk_start += span
     for k in range(kind.shape[0]):
         nzb[k] += nonzero_counts[k]
     if flags & FLUSH_DENORMALS:

@@ -122,7 +122,8 @@ class NumbaSimulator(Simulator):
         self._edge_src = np.repeat(np.arange(len(lay.names)), np.diff(lay.src_ptr))
         self._kernel_args = (
             (lay.kind, lay.size, lay.offset, lay.input_col, lay.spiking, lay.subtract,
-             lay.refractory, lay.buf_offset, lay.depth, lay.horizon, lay.src_ptr, lay.stride),
+             lay.refractory, lay.buf_offset, lay.depth, lay.horizon, lay.src_ptr, lay.stride,
+             lay.max_span),
             tuple(lay.coeff[k] for k in COEFFICIENT_ORDER) + (lay.x_bias,),
             (lay.indptr, lay.syn_offset, lay.syn_weight),
         )  # fmt: skip
