@@ -17,7 +17,9 @@ from spikesim.ir import Graph, Population
 STATE_VARS = ("spikes", "v", "i")
 
 
-def resolve_record(graph: Graph, record: Mapping[str, list[str]] | None) -> dict[str, tuple[str, ...]]:
+def resolve_record(
+    graph: Graph, record: Mapping[str, list[str]] | None
+) -> dict[str, tuple[str, ...]]:
     """Normalise a probe spec to {population: vars}. Output names resolve to their source.
 
     Default: spikes of every spiking population and v of every non-spiking one (readouts).
@@ -34,9 +36,13 @@ def resolve_record(graph: Graph, record: Mapping[str, list[str]] | None) -> dict
         variables = (variables,) if isinstance(variables, str) else tuple(variables)
         for var in variables:
             if var not in STATE_VARS:
-                raise GraphError(f"record[{name!r}]: unknown variable {var!r}; choose from {STATE_VARS}")
+                raise GraphError(
+                    f"record[{name!r}]: unknown variable {var!r}; choose from {STATE_VARS}"
+                )
             if var == "spikes" and not node.spiking:
-                raise GraphError(f"record[{name!r}]: {node.kind} does not spike; record 'v' instead")
+                raise GraphError(
+                    f"record[{name!r}]: {node.kind} does not spike; record 'v' instead"
+                )
         resolved[target] = tuple(dict.fromkeys(resolved.get(target, ()) + variables))
     return resolved
 
@@ -75,7 +81,9 @@ class Result:
             s = np.asarray(s)
             t, b, n = s.shape
             rate = s.mean() / self.dt if s.size else 0.0
-            lines.append(f"{name}: {int(s.sum())} spikes over {t} steps x {b} samples x {n} neurons ({rate:.1f} Hz mean)")
+            lines.append(
+                f"{name}: {int(s.sum())} spikes over {t} steps x {b} samples x {n} neurons ({rate:.1f} Hz mean)"
+            )
         return "\n".join(lines)
 
 
@@ -99,6 +107,9 @@ class Recorder:
         self._file = None
         self._atomic = contextlib.ExitStack()
         self._arrays: dict[tuple[str, str], np.ndarray] = {}
+        # (shape, dtype) of every probe; a RAM array is allocated at its first write (a backend
+        # that adopts its own arrays never needs one: zeroing W2's batch-64 record cost 2 %).
+        self._layout: dict[tuple[str, str], tuple[tuple[int, ...], np.dtype]] = {}
         if self.path is not None:
             import h5py
 
@@ -110,21 +121,28 @@ class Recorder:
             for var in variables:
                 var_dtype = np.bool_ if var == "spikes" else dtype
                 shape = (n_steps, batch, size)
+                self._layout[node, var] = (shape, np.dtype(var_dtype))
                 if self._file is not None:
                     chunk = (max(1, min(n_steps, 64)), batch, size)
                     self._arrays[node, var] = self._file.create_dataset(
                         f"{node}/{var}", shape=shape, dtype=var_dtype, chunks=chunk
                     )
-                else:
-                    self._arrays[node, var] = np.zeros(shape, dtype=var_dtype)
 
     def wants(self, node: str, var: str) -> bool:
         """Whether ``var`` of ``node`` is recorded."""
-        return (node, var) in self._arrays
+        return (node, var) in self._layout
+
+    def _target(self, node: str, var: str) -> np.ndarray | None:
+        """The array that holds probe (node, var), allocated (zeros) on first use."""
+        target = self._arrays.get((node, var))
+        if target is None and (node, var) in self._layout:
+            shape, dtype = self._layout[node, var]
+            target = self._arrays[node, var] = np.zeros(shape, dtype)
+        return target
 
     def write(self, t0: int, node: str, var: str, block: np.ndarray) -> None:
         """Store ``block`` ([k, B, N] or [B, N] for one step) starting at step ``t0``."""
-        target = self._arrays.get((node, var))
+        target = self._target(node, var)
         if target is None:
             return
         if block.ndim == 2:
@@ -134,10 +152,10 @@ class Recorder:
     def adopt(self, node: str, var: str, block: np.ndarray) -> None:
         """Store ``block`` [T, B, N], the whole run, by keeping it instead of copying it when the
         record is in RAM. The caller hands ``block`` over and must not write to it again."""
-        target = self._arrays.get((node, var))
-        if target is None:
+        if (node, var) not in self._layout:
             return
-        if self._file is None and block.shape == target.shape and block.dtype == target.dtype:
+        shape, dtype = self._layout[node, var]
+        if self._file is None and block.shape == shape and block.dtype == dtype:
             self._arrays[node, var] = block
         else:
             self.write(0, node, var, block)
@@ -151,9 +169,10 @@ class Recorder:
             self._atomic.close()  # fsync the temp file and rename it over the target
             self._file = h5py.File(self.path, "r")
             self._arrays = {key: self._file[f"{key[0]}/{key[1]}"] for key in self._arrays}
-        spikes = {n: a for (n, v), a in self._arrays.items() if v == "spikes"}
+        arrays = {key: self._target(*key) for key in self._layout}  # in record order
+        spikes = {n: a for (n, v), a in arrays.items() if v == "spikes"}
         states: dict[str, dict[str, np.ndarray]] = {}
-        for (n, v), a in self._arrays.items():
+        for (n, v), a in arrays.items():
             if v != "spikes":
                 states.setdefault(n, {})[v] = a
         return Result(spikes, states, self.graph.dt, dict(self.graph.outputs()), self.path)
