@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import platform
-from functools import partial
+from functools import cache, partial
 
 import numpy as np
 
@@ -54,6 +54,16 @@ def sample_arrays(shared: bool, fill: bool = True):
     if shared:
         return partial(aligned_zeros, fill=fill)
     return np.zeros if fill else np.empty
+
+
+@cache
+def _jit():
+    """numba and the kernels module, imported on first use (not when the backend is listed)."""
+    import numba
+
+    from spikesim.backends.numba import kernels
+
+    return numba, kernels
 
 
 def _on_x86() -> bool:
@@ -170,16 +180,16 @@ class NumbaSimulator(Simulator):
     def _run(self, inputs, steps, batch, recorder: Recorder) -> None:
         x = self._input_array(inputs)
         state = _State(self.layout, batch, self.dtype)
-        strategies = self.edge_strategies(x)
         key = tuple((name, var) for name, variables in recorder.record.items() for var in variables)
         if key not in self._probe_cache:
             self._probe_cache[key] = self._probe_columns(recorder.wants)
         cols, widths = self._probe_cache[key]
+        args = self._arguments(state, self.edge_strategies(x), cols)
         bytes_per_step = max(1, batch * sum(widths) * 8)
         chunk = max(1, min(steps, CHUNK_BYTES // bytes_per_step))
         for t0 in range(0, steps, chunk):
             span = min(chunk, steps - t0)
-            recs = self._call(t0, x[t0 : t0 + span], state, strategies, cols, widths)
+            recs = self._call(t0, x[t0 : t0 + span], args, widths)
             for (name, var), block in self._split(recs, cols).items():
                 if span == steps:
                     recorder.adopt(name, var, block)  # the kernel's fresh array: no copy
@@ -193,14 +203,15 @@ class NumbaSimulator(Simulator):
         self._stream = _State(self.layout, batch, self.dtype)
         self._t = 0
         wanted = {(name, var) for name, variables in self.record.items() for var in variables}
-        self._stream_cols = self._probe_columns(lambda name, var: (name, var) in wanted)
-        self._stream_strategies = self.edge_strategies()
+        cols, self._stream_widths = self._probe_columns(lambda name, var: (name, var) in wanted)
+        # Built once per stream: a step costs tens of microseconds, so rebuilding them showed.
+        self._stream_args = self._arguments(self._stream, self.edge_strategies(), cols)
         # Where each returned probe sits in the kernel's probe arrays, found once per stream.
-        self._stream_slices = self._probe_slices(self._stream_cols[0])
+        self._stream_slices = self._probe_slices(cols)
 
     def _step(self, inputs):
         x = self._input_array({name: a[None] for name, a in inputs.items()})
-        recs = self._call(self._t, x, self._stream, self._stream_strategies, *self._stream_cols)
+        recs = self._call(self._t, x, self._stream_args, self._stream_widths)
         self._t += 1
         values: dict[str, dict[str, np.ndarray]] = {}
         for name, var, v, start, n in self._stream_slices:
@@ -225,12 +236,20 @@ class NumbaSimulator(Simulator):
                     widths[v] += -(-int(lay.size[k]) // line) * line
         return cols, widths
 
-    def _call(self, t0, x, state: _State, strategies, cols, widths) -> tuple[np.ndarray, ...]:
-        import numba
-
-        from spikesim.backends.numba.kernels import FLUSH_DENORMALS, sample, simulate
+    def _arguments(self, state: _State, strategies: np.ndarray, cols: np.ndarray) -> tuple:
+        """The kernel's arguments but t0, the input and the probe arrays (see ``_call``)."""
+        from spikesim.backends.numba.kernels import FLUSH_DENORMALS
 
         lay = self.layout
+        nodes, coeffs, synapses = self._kernel_args
+        edges = (lay.edge_dst, lay.edge_rows, lay.edge_latency, lay.edge_indptr, strategies)
+        arrays = (state.v, state.cur, state.ref, state.out, state.buf, state.nonzero)
+        flags = FLUSH_DENORMALS if self.flush_denormals else 0
+        return nodes, coeffs, edges, synapses, arrays, cols, flags
+
+    def _call(self, t0, x, args: tuple, widths) -> tuple[np.ndarray, ...]:
+        """Run the kernel over ``x`` from step ``t0``; return the fresh probe arrays."""
+        numba, kernels = _jit()
         steps, batch = x.shape[0], x.shape[1]
         # Not zeroed: the kernel writes every recorded column at every step, and the padding
         # between them is never read; zeroing them took 7 ms of a 99 ms W3 run (one thread,
@@ -241,20 +260,17 @@ class NumbaSimulator(Simulator):
             empty((steps, batch, widths[1]), self.dtype),
             empty((steps, batch, widths[2]), self.dtype),
         )
-        nodes, coeffs, synapses = self._kernel_args
-        edges = (lay.edge_dst, lay.edge_rows, lay.edge_latency, lay.edge_indptr, strategies)
-        arrays = (state.v, state.cur, state.ref, state.out, state.buf, state.nonzero)
+        nodes, coeffs, edges, synapses, arrays, cols, flags = args
         probes = (cols[0], cols[1], cols[2], *recs)
-        flags = FLUSH_DENORMALS if self.flush_denormals else 0
         if batch == 1:
             # Serially: a parallel region would wait at the thread barrier, which costs
             # milliseconds on a busy machine, at every streaming step.
-            sample(0, t0, x, nodes, coeffs, edges, synapses, arrays, probes, flags)
+            kernels.sample(0, t0, x, nodes, coeffs, edges, synapses, arrays, probes, flags)
         else:
             # One sample per chunk, handed out dynamically: with static halves, a thread that
             # the OS deschedules holds back half of the batch.
             with numba.parallel_chunksize(1):
-                simulate(t0, x, nodes, coeffs, edges, synapses, arrays, probes, flags)
+                kernels.simulate(t0, x, nodes, coeffs, edges, synapses, arrays, probes, flags)
         return recs
 
     def _probe_slices(self, cols) -> list[tuple[str, str, int, int, int]]:
