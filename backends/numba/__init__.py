@@ -42,6 +42,12 @@ def compile(graph: Graph, batch_size=None, dtype="float64", record=None, **optio
             f"numba backend: unknown options {sorted(unknown)} (known: {sorted(known)})"
         )
     if dtype == "fixed":  # LoihiLIF/LoihiDense in int64 (fixed.py); no strategy to choose
+        if options:
+            raise GraphError(
+                f"numba backend: options {sorted(options)} apply to float32/float64 only; "
+                'dtype="fixed" runs the integer kernel, which always skips zero outputs and '
+                "has no subnormal numbers"
+            )
         from spikesim.backends.numba.fixed import FixedNumbaSimulator
 
         return FixedNumbaSimulator(graph, batch_size, record)

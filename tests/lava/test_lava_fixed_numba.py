@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 import spikesim
 from spikesim.conformance import compare_results
+from spikesim.errors import GraphError
 from spikesim.conformance.check import full_record
 from spikesim.conformance.fixed import generate_fixed_case
 
@@ -51,3 +52,11 @@ def test_streaming_step_equals_run():
     for t in range(case.inputs["in"].shape[0]):
         got = sim.step({"in": case.inputs["in"][t]})
         np.testing.assert_array_equal(got[pop]["v"], np.asarray(whole.states[pop]["v"])[t])
+
+
+@pytest.mark.parametrize("option", [{"strategy": "event"}, {"flush_denormals": True}])
+def test_fixed_refuses_the_float_options(option):
+    # Both would be silently meaningless in int64: say so instead.
+    case = generate_fixed_case(3)
+    with pytest.raises(GraphError, match=f"options \\['{next(iter(option))}'\\] apply to float32"):
+        spikesim.compile(case.graph, backend="numba", dtype="fixed", **option)
