@@ -8,6 +8,7 @@ import numpy as np
 
 from spikesim.errors import GraphError
 from spikesim.ir import Graph, Input
+from spikesim.ir.finite import require_finite
 
 
 def events_to_dense(
@@ -102,8 +103,8 @@ def normalise_inputs(
                     f"inputs[{name!r}]: expected shape [T, B, {node.size}] or [T, {node.size}], "
                     f"got {list(np.shape(value))}"
                 )
-            if dense.dtype.kind == "f" and not np.all(np.isfinite(dense)):
-                raise GraphError(f"inputs[{name!r}]: contains NaN or inf")
+            if dense.dtype.kind == "f":
+                require_finite(dense, f"inputs[{name!r}]")
         arrays[name] = dense
     shapes = {name: a.shape[:2] for name, a in arrays.items()}
     if len(set(shapes.values())) != 1:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from spikesim.errors import GraphError
+from spikesim.ir.finite import require_finite
 
 
 def whole_numbers(
@@ -16,8 +17,7 @@ def whole_numbers(
     and delays often arrive as float arrays; ``unit`` names them in the error (``steps``)."""
     raw = np.asarray(value)
     if raw.dtype.kind == "f":
-        if not np.all(np.isfinite(raw)):
-            raise GraphError(f"{where}: contains NaN or inf")
+        require_finite(raw, where)
         if np.any(raw != np.round(raw)):
             raise GraphError(f"{where}: expected whole {unit or 'numbers'}, got fractional values")
     elif raw.dtype.kind not in "iub":

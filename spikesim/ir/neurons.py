@@ -21,6 +21,7 @@ from typing import ClassVar
 import numpy as np
 
 from spikesim.errors import GraphError
+from spikesim.ir.finite import require_finite
 
 RESET_MODES = ("zero", "subtract")
 DISCRETISATIONS = ("exact", "euler")
@@ -45,9 +46,7 @@ def _as_vector(value, size: int, where: str) -> np.ndarray:
         array = np.full(size, float(array))
     if array.shape != (size,):
         raise GraphError(f"{where}: expected a scalar or shape ({size},), got shape {array.shape}")
-    if not np.all(np.isfinite(array)):
-        raise GraphError(f"{where}: contains NaN or inf")
-    return array
+    return require_finite(array, where)
 
 
 @dataclass

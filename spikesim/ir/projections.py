@@ -13,13 +13,8 @@ from typing import ClassVar
 import numpy as np
 
 from spikesim.errors import GraphError
+from spikesim.ir.finite import require_finite
 from spikesim.ir.integers import whole_numbers
-
-
-def _finite(array: np.ndarray, where: str) -> np.ndarray:
-    if not np.all(np.isfinite(array)):
-        raise GraphError(f"{where}: contains NaN or inf")
-    return array
 
 
 @dataclass(eq=False)
@@ -38,11 +33,11 @@ class Dense:
 
     def __post_init__(self) -> None:
         where = f"Dense {self.src}->{self.dst}"
-        self.weight = _finite(np.array(self.weight, dtype=np.float64), f"{where}.weight")
+        self.weight = require_finite(np.array(self.weight, dtype=np.float64), f"{where}.weight")
         if self.weight.ndim != 2:
             raise GraphError(f"{where}.weight: expected a 2-D (out, in) matrix, got {self.weight.ndim}-D")
         if self.bias is not None:
-            self.bias = _finite(np.array(self.bias, dtype=np.float64), f"{where}.bias")
+            self.bias = require_finite(np.array(self.bias, dtype=np.float64), f"{where}.bias")
             if self.bias.shape != (self.weight.shape[0],):
                 raise GraphError(
                     f"{where}.bias: expected shape ({self.weight.shape[0]},), got {self.bias.shape}"
@@ -94,7 +89,7 @@ class Sparse:
             raise GraphError(f"{where}.shape: expected (out, in) with positive sizes, got {self.shape}")
         self.post = np.asarray(self.post, dtype=np.int64).ravel()
         self.pre = np.asarray(self.pre, dtype=np.int64).ravel()
-        self.weight = _finite(np.array(self.weight, dtype=np.float64).ravel(), f"{where}.weight")
+        self.weight = require_finite(np.array(self.weight, dtype=np.float64).ravel(), f"{where}.weight")
         nnz = self.weight.size
         if self.post.size != nnz or self.pre.size != nnz:
             raise GraphError(
@@ -118,7 +113,7 @@ class Sparse:
             self.post, self.pre = self.post[order], self.pre[order]
             self.weight, self.delay = self.weight[order], self.delay[order]
         if self.bias is not None:
-            self.bias = _finite(np.array(self.bias, dtype=np.float64), f"{where}.bias")
+            self.bias = require_finite(np.array(self.bias, dtype=np.float64), f"{where}.bias")
             if self.bias.shape != (self.shape[0],):
                 raise GraphError(f"{where}.bias: expected shape ({self.shape[0]},), got {self.bias.shape}")
 
