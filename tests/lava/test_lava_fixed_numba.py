@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 
 import spikesim
 from spikesim.conformance import compare_results
-from spikesim.errors import GraphError
 from spikesim.conformance.check import full_record
 from spikesim.conformance.fixed import generate_fixed_case
+from spikesim.errors import GraphError
 
 pytest.importorskip("numba")
 
