@@ -16,7 +16,7 @@ import spikesim  # noqa: E402
 from spikesim.backends import numba as numba_backend  # noqa: E402
 from spikesim.conformance import generate_cases  # noqa: E402
 from spikesim.conformance.check import full_record  # noqa: E402
-from spikesim.ir import LI, Graph, Input  # noqa: E402
+from spikesim.ir import LI, LIF, Graph, Input, Sparse  # noqa: E402
 
 CASES, _ = generate_cases(numba_backend.capabilities(), 12, seed=1300, max_batch=3, max_size=24)
 
@@ -70,6 +70,63 @@ def test_numba_chunks_equal_step_by_step_bit_for_bit(case):
     got = _traces(chunked.run(case.inputs))
     for key, trace in want.items():
         np.testing.assert_array_equal(got[key], trace, err_msg=key)
+
+
+def _random_edge(rng, graph, src, dst, lat_lo, lat_hi, fill=0.3, scale=0.8):
+    n_out, n_in = graph.size(dst), graph.size(src)
+    w = rng.normal(0.2, scale, (n_out, n_in)) * (rng.random((n_out, n_in)) < fill)
+    delay = rng.integers(lat_lo, lat_hi + 1, (n_out, n_in))
+    graph.add_edge(Sparse.from_dense(src, dst, w, delay=delay))
+
+
+def _shaped_graph(shape: str, seed: int) -> tuple[Graph, int]:
+    """A random graph of one of the shapes that limit chunks, and the limit it must get."""
+    rng = np.random.default_rng(seed)
+    graph = Graph()
+    graph.add("in", Input(12))
+    graph.add("a", LIF(20, alpha=0.8, beta=0.9, refractory=1))
+    graph.add("b", LIF(17, alpha=0.7, beta=0.95, reset="subtract"))
+    if shape == "backward":
+        # b -> a goes back in the update order: chunks of at most its smallest latency, 3.
+        # (Its latencies are no longer than in -> a's, or the two sources of a would limit
+        # the chunk to their gap instead.)
+        _random_edge(rng, graph, "in", "a", 4, 6)
+        _random_edge(rng, graph, "a", "b", 0, 4)
+        _random_edge(rng, graph, "b", "a", 3, 4)
+        return graph.validate(), 3
+    if shape == "two_sources":
+        # in (latencies 1-2) and a (latency 4-5) both feed b: the smallest gap is 4 - 2 = 2.
+        _random_edge(rng, graph, "in", "a", 1, 3)
+        _random_edge(rng, graph, "in", "b", 1, 2)
+        _random_edge(rng, graph, "a", "b", 4, 5)
+        return graph.validate(), 2
+    # "recurrent": a W3-like reservoir, its own input never slower than its input's.
+    _random_edge(rng, graph, "in", "a", 2, 3)
+    _random_edge(rng, graph, "a", "a", 1, 2)
+    _random_edge(rng, graph, "a", "b", 0, 9)
+    return graph.validate(), UNLIMITED_SPAN
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", ["backward", "two_sources", "recurrent"])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_numba_limited_chunks_equal_step_by_step_bit_for_bit(shape, seed, dtype):
+    graph, limit = _shaped_graph(shape, seed)
+    x = (np.random.default_rng(seed + 50).random((70, 3, 12)) < 0.3).astype(np.float64)
+    record = full_record(graph)
+    chunked = spikesim.compile(graph, "numba", dtype=dtype, record=record)
+    assert chunked.layout.max_span == limit
+    stepwise = _with_span(spikesim.compile(graph, "numba", dtype=dtype, record=record), 1)
+    want = _traces(stepwise.run(x))
+    got = _traces(chunked.run(x))
+    assert want["a.spikes"].any() and want["b.spikes"].any()  # activity reaches every node
+    for key, trace in want.items():
+        np.testing.assert_array_equal(got[key], trace, err_msg=key)
+    if limit != UNLIMITED_SPAN:
+        # The limit is needed: chunks of 8 steps give other traces on these graphs.
+        too_long = _with_span(spikesim.compile(graph, "numba", dtype=dtype, record=record), 8)
+        wrong = _traces(too_long.run(x))
+        assert any((wrong[key] != trace).any() for key, trace in want.items())
 
 
 def _two_sources() -> Graph:
