@@ -21,7 +21,7 @@ import numpy as np
 from llvmlite import ir
 from numba import njit, prange, types
 from numba.core import cgutils
-from numba.extending import intrinsic
+from numba.extending import intrinsic, overload
 
 INPUT = 0  # must equal layout.INPUT
 
@@ -73,6 +73,7 @@ def sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes, flags):
         horizon,
         src_ptr,
         stride,
+        uniform,
         max_span,
     ) = nodes
     edge_dst, edge_rows, edge_latency, edge_indptr, edge_dense = edges
@@ -115,27 +116,30 @@ def sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes, flags):
                     _advance_window(bb, buf_offset[k], depth[k], horizon[k], stride[k])
                 span = min(span, horizon[k] - t % horizon[k])
         for k in range(kind.shape[0]):
+            # A population whose coefficients are all equal updates with them as scalars: the
+            # same arithmetic, without eight coefficient loads per neuron (4-12 % of W2 and W3).
+            head = u(offset[k])
+            scalars = (
+                coeffs[0][head], coeffs[1][head], coeffs[2][head], coeffs[3][head],
+                coeffs[4][head], coeffs[5][head], coeffs[6][head], coeffs[7][head],
+            )  # fmt: skip
             for s in range(chunk_start, chunk_start + span):
                 t = t0 + s
                 n, off = size[k], offset[k]
                 if kind[k] == INPUT:
                     _copy_input(x, s, b, input_col[k], n, values)
                 else:
-                    _update_population(
-                        spiking[k] != 0,
-                        subtract[k] != 0,
-                        refractory[k],
-                        coeffs,
-                        off,
-                        n,
-                        buf_offset[k] + (t % horizon[k]) * stride[k],
-                        bb,
-                        vb,
-                        ib,
-                        rb,
-                        ob,
-                        values,
-                    )
+                    slot = buf_offset[k] + (t % horizon[k]) * stride[k]
+                    if uniform[k]:
+                        _update_population(
+                            spiking[k] != 0, subtract[k] != 0, refractory[k], scalars,
+                            off, n, slot, bb, vb, ib, rb, ob, values,
+                        )  # fmt: skip
+                    else:
+                        _update_population(
+                            spiking[k] != 0, subtract[k] != 0, refractory[k], coeffs,
+                            off, n, slot, bb, vb, ib, rb, ob, values,
+                        )  # fmt: skip
                     # The probes (written out here for the reason given at the pushes below).
                     row = s * x.shape[1] + b
                     if col_s[k] >= 0:
@@ -226,9 +230,21 @@ def sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes, flags):
         _write_fp_mode(saved_fp_mode)
 
 
-# The helpers are inlined into ``sample``. They index whole arrays at ``np.uint64`` offsets:
-# a signed index that Numba cannot prove non-negative gets a wraparound check that blocks SIMD
-# vectorisation (measured 8x on the row axpy), and a slice would count a reference (above).
+# The helpers are inlined into ``sample``, except ``_update_population`` (below). They index
+# whole arrays at ``np.uint64`` offsets: a signed index that Numba cannot prove non-negative
+# gets a wraparound check that blocks SIMD vectorisation (measured 8x on the row axpy), and a
+# slice would count a reference (above).
+
+
+def coef(c, i):
+    """Coefficient of neuron i: ``c[i]`` of a per-neuron vector, or ``c`` (all neurons alike)."""
+
+
+@overload(coef, inline="always")
+def _coef(c, i):
+    if isinstance(c, types.Array):
+        return lambda c, i: c[i]
+    return lambda c, i: c
 
 
 @njit(cache=True, inline="always")
@@ -243,23 +259,26 @@ def _copy_input(x, s, b, col, n, values):
         values[u(j)] = x[u(s), u(b), u(col + j)]
 
 
-@njit(cache=True, inline="always")
+# Called, not inlined: ``sample`` uses two specialisations (per-neuron vectors and scalars),
+# and inlining both cost 2 s more JIT per kernel specialisation for no measurable speed.
+@njit(cache=True)
 def _update_population(
     spiking, subtract, period, coeffs, off, n, slot, buf, v, cur, ref, out, values
 ):
     """docs/semantics.md §3 for neurons off:off+n of one sample; reads and clears window slot
-    ``buf[slot:slot+n]``; the outputs go to ``out`` and ``values``."""
+    ``buf[slot:slot+n]``; the outputs go to ``out`` and ``values``. ``coeffs``: the per-neuron
+    vectors, or one scalar each for a population whose neurons all share them."""
     alpha, beta, input_gain, current_gain, bias, v_th, v_reset, x_bias = coeffs
     # Three passes of simple, branch-free loops that LLVM vectorises (measured 1.4-1.6x faster
     # than one loop with a refractory branch): the currents and v' (into ``values`` as scratch),
     # the refractory hold, then threshold, reset and output.
     for j in range(n):
         i, at = u(off + j), u(slot + j)
-        xin = buf[at] + x_bias[i]
+        xin = buf[at] + coef(x_bias, i)
         buf[at] = 0.0
-        i_new = alpha[i] * cur[i] + input_gain[i] * xin
+        i_new = coef(alpha, i) * cur[i] + coef(input_gain, i) * xin
         cur[i] = i_new
-        values[u(j)] = (beta[i] * v[i] + current_gain[i] * i_new) + bias[i]
+        values[u(j)] = (coef(beta, i) * v[i] + coef(current_gain, i) * i_new) + coef(bias, i)
     if period > 0:
         for j in range(n):
             i = u(off + j)
@@ -269,8 +288,8 @@ def _update_population(
         i = u(off + j)
         left = ref[i]
         v_pre = values[u(j)]
-        fire = spiking & (v_pre > v_th[i]) & (left <= 0)
-        reset_to = v_pre - v_th[i] if subtract else v_reset[i]
+        fire = spiking & (v_pre > coef(v_th, i)) & (left <= 0)
+        reset_to = v_pre - coef(v_th, i) if subtract else coef(v_reset, i)
         v[i] = reset_to if fire else v_pre
         ref[i] = period if fire else max(left - 1, 0)
         y = (1.0 if fire else 0.0) if spiking else v_pre

@@ -66,6 +66,9 @@ class Layout:
     # depth + horizon - 1 slots
     horizon: np.ndarray
     stride: np.ndarray  # (K,) size rounded up to LINE: the node's slice and window-slot length
+    # (K,) 1 for a population whose neurons share every coefficient and projection bias (the
+    # kernel then updates it with scalars)
+    uniform: np.ndarray
     # Most steps one node may run ahead of the next (node-major chunks, see ``chunk_limit``)
     max_span: int
     coeff: dict[str, np.ndarray]  # per-neuron coefficients (N,), simulation dtype
@@ -186,6 +189,13 @@ def build_layout(graph: Graph, order: list[str], dtype) -> Layout:
         depth[k] = max(depth[k], int(lat.max(initial=0)) + 1)
         if e.bias is not None:
             x_bias64[offset[k] : offset[k] + size[k]] += e.bias
+    # What the update reads per neuron (v_init only sets the initial state).
+    uniform = np.zeros(n_nodes, np.int64)
+    for k, _ in pops:
+        part = slice(offset[k], offset[k] + size[k])
+        vectors = [coeff64[name][part] for name in COEFFICIENTS if name != "v_init"]
+        vectors.append(x_bias64[part])
+        uniform[k] = int(all(np.all(v == v[0]) for v in vectors))
     # Edges with synapses, grouped by source in update order (the order pushes happen in).
     pushing = [e for e in edges if synapses[id(e)][2].size]
     pushing.sort(key=lambda e: index[e.src])
@@ -252,6 +262,7 @@ def build_layout(graph: Graph, order: list[str], dtype) -> Layout:
         depth=depth,
         horizon=horizon,
         stride=stride,
+        uniform=uniform,
         max_span=max_span,
         coeff={name: v.astype(dtype) for name, v in coeff64.items()},
         x_bias=x_bias64.astype(dtype),

@@ -137,7 +137,7 @@ class NumbaSimulator(Simulator):
         self._kernel_args = (
             (lay.kind, lay.size, lay.offset, lay.input_col, lay.spiking, lay.subtract,
              lay.refractory, lay.buf_offset, lay.depth, lay.horizon, lay.src_ptr, lay.stride,
-             lay.max_span),
+             lay.uniform, lay.max_span),
             tuple(lay.coeff[k] for k in COEFFICIENT_ORDER) + (lay.x_bias,),
             (lay.indptr, lay.syn_offset, lay.syn_weight),
         )  # fmt: skip

@@ -212,6 +212,20 @@ def test_numba_push_adds_terms_one_at_a_time_in_presynaptic_order(dtype, strateg
     np.testing.assert_array_equal(np.asarray(got.states["o"]["i"])[:, 0], want)
 
 
+def test_numba_uniform_populations_update_exactly_as_per_neuron_ones():
+    # _network()'s populations share their coefficients, so they update with scalars; forcing
+    # the per-neuron path must give the same bits.
+    graph, x = _network()
+    record = full_record(graph)
+    sim = spikesim.compile(graph, "numba", record=record)
+    assert sim.layout.uniform[sim.layout.kind != 0].all()
+    per_neuron = spikesim.compile(graph, "numba", record=record)
+    nodes, coeffs, synapses = per_neuron._kernel_args
+    no_scalars = np.zeros_like(per_neuron.layout.uniform)
+    per_neuron._kernel_args = (nodes[:-2] + (no_scalars, nodes[-1]), coeffs, synapses)
+    _assert_identical(sim.run(x), per_neuron.run(x))
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_numba_compaction_lists_nonzero_indices_in_order(dtype):
     # The vector compaction reads whole blocks of 16 past n: values there must be ignored.

@@ -57,3 +57,22 @@ def test_numba_layout_ignores_latency_of_zero_weights_and_counts_bytes():
     assert lay.depth.tolist() == [1, 3, 4]  # the zero-weight synapse's latency 50 is dropped
     sizes = lay.nbytes()
     assert sizes["syn_weight"] == (12 + 2) * 4 and sizes["syn_offset"] == (12 + 2) * 4
+
+
+def test_numba_layout_marks_populations_whose_neurons_share_every_coefficient():
+    graph = Graph()
+    graph.add("in", Input(3))
+    graph.add("same", LIF(4, alpha=0.5, beta=0.9, v_init=np.arange(4.0)))  # v_init may differ
+    graph.add("taus", LIF(4, alpha=[0.5, 0.5, 0.6, 0.5], beta=0.9))
+    graph.add("biased", LIF(4, alpha=0.5, beta=0.9))
+    graph.connect("in", "same", np.ones((4, 3)))
+    graph.connect("in", "taus", np.ones((4, 3)))
+    graph.add_edge(Sparse.from_dense("in", "biased", np.ones((4, 3)), bias=[0.0, 0.1, 0.0, 0.0]))
+    graph.validate()
+    lay = build_layout(graph, graph.update_order(), np.float64)
+    assert dict(zip(lay.names, lay.uniform.tolist())) == {
+        "in": 0,
+        "same": 1,
+        "taus": 0,
+        "biased": 0,
+    }
