@@ -67,9 +67,7 @@ def _jit():
 
 
 def _on_x86() -> bool:
-    from spikesim.backends.numba.kernels import X86
-
-    return X86
+    return _jit()[1].X86
 
 
 class _State:
@@ -238,13 +236,11 @@ class NumbaSimulator(Simulator):
 
     def _arguments(self, state: _State, strategies: np.ndarray, cols: np.ndarray) -> tuple:
         """The kernel's arguments but t0, the input and the probe arrays (see ``_call``)."""
-        from spikesim.backends.numba.kernels import FLUSH_DENORMALS
-
         lay = self.layout
         nodes, coeffs, synapses = self._kernel_args
         edges = (lay.edge_dst, lay.edge_rows, lay.edge_latency, lay.edge_indptr, strategies)
         arrays = (state.v, state.cur, state.ref, state.out, state.buf, state.nonzero)
-        flags = FLUSH_DENORMALS if self.flush_denormals else 0
+        flags = _jit()[1].FLUSH_DENORMALS if self.flush_denormals else 0
         return nodes, coeffs, edges, synapses, arrays, cols, flags
 
     def _call(self, t0, x, args: tuple, widths) -> tuple[np.ndarray, ...]:
