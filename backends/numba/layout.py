@@ -3,9 +3,9 @@
 Every node (Input or population, in update order) owns a slice ``[offset, offset + size)`` of
 one per-sample neuron axis. Every population owns a window of future-input slots that slides
 forward in time: ``depth = 1 + the largest latency arriving at it``, ``horizon = max(8, depth -
-1)`` (1 for depth 1 when ``max_span`` is 1) and ``depth + horizon - 1`` slots of ``stride`` values (the size rounded up
-to a cache line). With ``base = t - t mod horizon``, the slot of step τ is
-``τ - base``: a source that outputs ``y_j`` at step t adds ``w * y_j`` into its target's slot
+1)`` (1 for depth 1 when ``max_span`` is 1) and ``depth + horizon - 1`` slots of ``stride``
+values (the size rounded up to a cache line). With ``base = t - t mod horizon``, the slot of
+step τ is ``τ - base``: a source that outputs ``y_j`` at step t adds ``w * y_j`` into its target's slot
 ``t mod horizon + L``, which the target reads (and clears) at step ``t + L``. When t reaches a
 multiple of the horizon, the ``depth - 1`` pending slots move to the front of the window.
 Projections are stored by presynaptic neuron (CSR), in one of two shapes:
@@ -32,6 +32,10 @@ INPUT, POPULATION = 0, 1
 
 #: Fewest steps between two moves of an input window (see the module docstring).
 MIN_HORIZON = 8
+
+#: The coefficient vectors the update reads, in the order ``kernels._update_population``
+#: unpacks them (before the summed projection biases, ``x_bias``).
+COEFFICIENT_ORDER = ("alpha", "beta", "input_gain", "current_gain", "bias", "v_th", "v_reset")
 
 #: Longest refractory period: the per-neuron counters are int32 (half the bytes of int64, so
 #: twice the SIMD lanes next to float32 state).
@@ -189,11 +193,11 @@ def build_layout(graph: Graph, order: list[str], dtype) -> Layout:
         depth[k] = max(depth[k], int(lat.max(initial=0)) + 1)
         if e.bias is not None:
             x_bias64[offset[k] : offset[k] + size[k]] += e.bias
-    # What the update reads per neuron (v_init only sets the initial state).
+    # Uniform: every value the update reads per neuron is the same across the population.
     uniform = np.zeros(n_nodes, np.int64)
     for k, _ in pops:
         part = slice(offset[k], offset[k] + size[k])
-        vectors = [coeff64[name][part] for name in COEFFICIENTS if name != "v_init"]
+        vectors = [coeff64[name][part] for name in COEFFICIENT_ORDER]
         vectors.append(x_bias64[part])
         uniform[k] = int(all(np.all(v == v[0]) for v in vectors))
     # Edges with synapses, grouped by source in update order (the order pushes happen in).

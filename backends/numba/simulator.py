@@ -8,7 +8,14 @@ from functools import cache, partial
 
 import numpy as np
 
-from spikesim.backends.numba.layout import CACHE_LINE, INPUT, LINE, Layout, build_layout
+from spikesim.backends.numba.layout import (
+    CACHE_LINE,
+    COEFFICIENT_ORDER,
+    INPUT,
+    LINE,
+    Layout,
+    build_layout,
+)
 from spikesim.errors import GraphError
 from spikesim.ir import Graph
 from spikesim.result import Recorder
@@ -16,8 +23,6 @@ from spikesim.simulator import Simulator
 
 STRATEGIES = ("auto", "event", "dense")
 
-#: Coefficient vectors in the order ``kernels._update_population`` unpacks them.
-COEFFICIENT_ORDER = ("alpha", "beta", "input_gain", "current_gain", "bias", "v_th", "v_reset")
 
 #: ``auto`` pushes a source densely when more than this fraction of its outputs are nonzero
 #: per step. Both strategies add the same terms; dense only saves the compaction branch, which
@@ -178,10 +183,7 @@ class NumbaSimulator(Simulator):
     def _run(self, inputs, steps, batch, recorder: Recorder) -> None:
         x = self._input_array(inputs)
         state = _State(self.layout, batch, self.dtype)
-        key = tuple((name, var) for name, variables in recorder.record.items() for var in variables)
-        if key not in self._probe_cache:
-            self._probe_cache[key] = self._probe_columns(recorder.wants)
-        cols, widths = self._probe_cache[key]
+        cols, widths = self._probes_for(recorder.record)
         args = self._arguments(state, self.edge_strategies(x), cols)
         bytes_per_step = max(1, batch * sum(widths) * 8)
         chunk = max(1, min(steps, CHUNK_BYTES // bytes_per_step))
@@ -200,8 +202,7 @@ class NumbaSimulator(Simulator):
     def _reset_stream(self, batch: int) -> None:
         self._stream = _State(self.layout, batch, self.dtype)
         self._t = 0
-        wanted = {(name, var) for name, variables in self.record.items() for var in variables}
-        cols, self._stream_widths = self._probe_columns(lambda name, var: (name, var) in wanted)
+        cols, self._stream_widths = self._probes_for(self.record)
         # Built once per stream: a step costs tens of microseconds, so rebuilding them showed.
         self._stream_args = self._arguments(self._stream, self.edge_strategies(), cols)
         # Where each returned probe sits in the kernel's probe arrays, found once per stream.
@@ -217,6 +218,14 @@ class NumbaSimulator(Simulator):
         return values
 
     # -- helpers -------------------------------------------------------------------------------
+
+    def _probes_for(self, record: dict[str, tuple[str, ...]]) -> tuple[np.ndarray, list[int]]:
+        """``_probe_columns`` of a resolved record, computed once per distinct record."""
+        key = tuple((name, var) for name, variables in record.items() for var in variables)
+        if key not in self._probe_cache:
+            wanted = set(key)
+            self._probe_cache[key] = self._probe_columns(lambda name, var: (name, var) in wanted)
+        return self._probe_cache[key]
 
     def _probe_columns(self, wants) -> tuple[np.ndarray, list[int]]:
         """cols[v, k]: start of node k's probe for var v (spikes, v, i) or -1; widths per var."""
