@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from spikesim.backends.numba.layout import build_layout
+from spikesim.errors import GraphError
 from spikesim.ir import LIF, Graph, Input, Sparse
 
 
@@ -76,3 +78,18 @@ def test_numba_layout_marks_populations_whose_neurons_share_every_coefficient():
         "taus": 0,
         "biased": 0,
     }
+
+
+def test_numba_layout_refuses_refractory_periods_past_its_int32_counters():
+    graph = Graph()
+    graph.add("in", Input(2))
+    graph.add("slow", LIF(3, refractory=2**31))
+    graph.connect("in", "slow", np.ones((3, 2)))
+    graph.validate()
+    with pytest.raises(
+        GraphError,
+        match=r"node 'slow': refractory: .* expected <= 2147483647 steps, got 2147483648",
+    ):
+        build_layout(graph, graph.update_order(), np.float32)
+    graph.nodes["slow"].refractory = 2**31 - 1  # the longest period that fits
+    assert build_layout(graph, graph.update_order(), np.float32).refractory[1] == 2**31 - 1
