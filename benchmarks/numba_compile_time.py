@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Cold and warm JIT cost of the numba backend, each in a fresh process.
 
-Cold: an empty ``NUMBA_CACHE_DIR``, so the kernel is compiled (float64, then float32). Warm:
+Cold: an empty ``NUMBA_CACHE_DIR``, so the kernel is compiled (float64 with
+float64 weights, with float32-valued weights stored as float32, then float32). Warm:
 a second process with the same cache directory, so the kernel is loaded from disk. Each time
 is the first ``run()`` of a tiny graph in one configuration (dtype, float input or bool
 raster, one sample or a batch), which is when that specialisation is compiled or loaded.
@@ -24,17 +25,22 @@ import spikesim
 g = spikesim.Graph()
 g.add("in", spikesim.Input(3))
 g.add("lif", spikesim.LIF(2))
-g.connect("in", "lif", np.ones((2, 3)), delay=[[0, 1, 2], [3, 4, 5]])
+g.connect("in", "lif", np.full((2, 3), 0.1), delay=[[0, 1, 2], [3, 4, 5]])
+exact = g.copy()
+exact.edges[0].weight = np.ones_like(exact.edges[0].weight)
 times = {}
-for dtype in ("float64", "float32"):
-    sim = spikesim.compile(g, "numba", dtype=dtype)
+# float64 twice: weights that float32 holds exactly are stored as float32 (a specialisation).
+for dtype, graph, weights in (
+    ("float64", g, ""), ("float64", exact, " float32 weights"), ("float32", g, "")
+):
+    sim = spikesim.compile(graph, "numba", dtype=dtype)
     # One sample (the serial kernel), then a batch (the parallel one), with a float input and
     # with a bool spike raster (uint8 in the kernel): every specialisation a dtype uses.
     for label, x in (("float", np.ones((4, 3))), ("raster", np.ones((4, 3), bool))):
         for batch in (1, 2):
             start = time.perf_counter()
             sim.run(np.repeat(x[:, None], batch, axis=1))
-            times[f"{dtype} {label} batch {batch}"] = time.perf_counter() - start
+            times[f"{dtype}{weights} {label} batch {batch}"] = time.perf_counter() - start
 print(json.dumps(times))
 """
 

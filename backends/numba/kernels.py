@@ -3,8 +3,9 @@
 The whole jitted call chain lives in this module because Numba's on-disk cache checks only the
 timestamp of the file that defines a function. There is no per-graph code: the graph arrives as
 the flat arrays of ``layout.Layout`` and runtime flags, so the only specialisations are the
-simulation dtype (float32/float64), the input dtype (that dtype, or uint8 for spike rasters) and
-the synapse-offset width (int32/int64).
+simulation dtype (float32/float64), the input dtype (that dtype, or uint8 for spike rasters),
+the weight storage (float32 under float64 when exact, ``layout.compact_weights``) and the
+synapse-offset width (int32/int64).
 
 Parallelism is over batch samples (``prange``): every sample owns its state and input windows
 and runs the whole time loop alone, so no two threads ever write the same memory and the

@@ -11,7 +11,7 @@ numba = pytest.importorskip(
 
 import spikesim  # noqa: E402
 from spikesim.backends import numba as numba_backend  # noqa: E402
-from spikesim.conformance import generate_cases  # noqa: E402
+from spikesim.conformance import assert_conforms, generate_cases  # noqa: E402
 from spikesim.conformance.check import full_record  # noqa: E402
 from spikesim.errors import GraphError  # noqa: E402
 from spikesim.ir import LI, LIF, Graph, Input, Sparse  # noqa: E402
@@ -224,6 +224,28 @@ def test_numba_uniform_populations_update_exactly_as_per_neuron_ones():
     no_scalars = np.zeros_like(per_neuron.layout.uniform)
     per_neuron._kernel_args = (nodes[:-2] + (no_scalars, nodes[-1]), coeffs, synapses)
     _assert_identical(sim.run(x), per_neuron.run(x))
+
+
+def _float32_valued(graph: Graph) -> Graph:
+    """``graph`` with every weight rounded to the nearest float32 (what torch training gives)."""
+    for edge in graph.edges:
+        edge.weight = edge.weight.astype(np.float32).astype(np.float64)
+    return graph.validate()
+
+
+def test_numba_float32_valued_weights_stored_compactly_give_float64_storage_bits():
+    graph, x = _network()
+    graph = _float32_valued(graph)
+    record = full_record(graph)
+    compact = spikesim.compile(graph, "numba", dtype="float64", record=record)
+    assert compact.layout.syn_weight.dtype == np.float32
+    wide = spikesim.compile(graph, "numba", dtype="float64", record=record)
+    nodes, coeffs, (indptr, offsets, weights) = wide._kernel_args
+    wide._kernel_args = (nodes, coeffs, (indptr, offsets, weights.astype(np.float64)))
+    result = compact.run(x)
+    _assert_identical(result, wide.run(x))
+    assert sum(int(np.asarray(s).sum()) for s in result.spikes.values()) > 0
+    assert_conforms("numba", graph, {"in": x}, dtype="float64")
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from spikesim.backends.numba.layout import build_layout
+from spikesim.backends.numba import layout
+from spikesim.backends.numba.layout import build_layout, compact_weights
 from spikesim.errors import GraphError
 from spikesim.ir import LIF, Graph, Input, Sparse
 
@@ -93,3 +94,19 @@ def test_numba_layout_refuses_refractory_periods_past_its_int32_counters():
         build_layout(graph, graph.update_order(), np.float32)
     graph.nodes["slow"].refractory = 2**31 - 1  # the longest period that fits
     assert build_layout(graph, graph.update_order(), np.float32).refractory[1] == 2**31 - 1
+
+
+def test_numba_layout_stores_float64_weights_as_float32_only_when_exact(monkeypatch):
+    exact = np.array([0.5, -0.25, 3.0, np.float32(0.1)], np.float64)
+    assert compact_weights(exact).dtype == np.float32
+    np.testing.assert_array_equal(compact_weights(exact), exact)
+    for inexact in (0.1, 1e-40, 1e39):  # rounds; a float32 subnormal loses bits; overflows
+        assert compact_weights(np.append(exact, inexact)).dtype == np.float64
+    # The check goes block by block: an inexact weight in a later block still counts.
+    monkeypatch.setattr(layout, "COMPACT_BLOCK", 3)
+    assert compact_weights(np.append(exact, 0.1)).dtype == np.float64
+    assert compact_weights(exact.astype(np.float32)).dtype == np.float32  # float32: as given
+    graph = _graph()
+    assert build_layout(graph, graph.update_order(), np.float64).syn_weight.dtype == np.float32
+    graph.edges[0].weight = graph.edges[0].weight + 0.1
+    assert build_layout(graph, graph.update_order(), np.float64).syn_weight.dtype == np.float64
