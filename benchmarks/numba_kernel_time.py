@@ -67,7 +67,7 @@ def main() -> int:
         state = _State(lay, batch, sim.dtype)
         arrays = (state.v, state.cur, state.ref, state.out, state.buf, state.nonzero)
         recs = [
-            aligned_zeros((steps, batch, w), d)
+            aligned_zeros((batch, steps, w), d)
             for w, d in zip(widths, (bool, sim.dtype, sim.dtype))
         ]
         probes = (cols[0], cols[1], cols[2], *recs)

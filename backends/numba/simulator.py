@@ -214,7 +214,7 @@ class NumbaSimulator(Simulator):
         self._t += 1
         values: dict[str, dict[str, np.ndarray]] = {}
         for name, var, v, start, n in self._stream_slices:
-            values.setdefault(name, {})[var] = recs[v][0, :, start : start + n]
+            values.setdefault(name, {})[var] = recs[v][:, 0, start : start + n]
         return values
 
     # -- helpers -------------------------------------------------------------------------------
@@ -253,7 +253,8 @@ class NumbaSimulator(Simulator):
         return nodes, coeffs, edges, synapses, arrays, cols, flags
 
     def _call(self, t0, x, args: tuple, widths) -> tuple[np.ndarray, ...]:
-        """Run the kernel over ``x`` from step ``t0``; return the fresh probe arrays."""
+        """Run the kernel over ``x`` from step ``t0``; return the fresh [B, T, width] probe arrays
+        (sample-major, see ``kernels.sample``)."""
         numba, kernels = _jit()
         steps, batch = x.shape[0], x.shape[1]
         # Not zeroed: the kernel writes every recorded column at every step, and the padding
@@ -261,9 +262,9 @@ class NumbaSimulator(Simulator):
         # cProfile).
         empty = sample_arrays(shared=batch > 1, fill=False)
         recs = (
-            empty((steps, batch, widths[0]), np.bool_),
-            empty((steps, batch, widths[1]), self.dtype),
-            empty((steps, batch, widths[2]), self.dtype),
+            empty((batch, steps, widths[0]), np.bool_),
+            empty((batch, steps, widths[1]), self.dtype),
+            empty((batch, steps, widths[2]), self.dtype),
         )
         nodes, coeffs, edges, synapses, arrays, cols, flags = args
         probes = (cols[0], cols[1], cols[2], *recs)
@@ -289,8 +290,9 @@ class NumbaSimulator(Simulator):
         ]
 
     def _split(self, recs, cols) -> dict[tuple[str, str], np.ndarray]:
-        """Cut the kernel's [T, B, R] probe arrays into {(node, var): [T, B, n]}."""
+        """Cut the kernel's [B, T, R] probe arrays into {(node, var): [T, B, n]} views (not
+        copies, so they are not C-contiguous)."""
         return {
-            (name, var): recs[v][:, :, start : start + n]
+            (name, var): recs[v][:, :, start : start + n].transpose(1, 0, 2)
             for name, var, v, start, n in self._probe_slices(cols)
         }
