@@ -61,7 +61,7 @@ def main() -> int:
         lay.edge_indptr,
         sim.edge_strategies(kernel_x),
     )
-    cols, widths = sim._probe_columns(lambda name, var: var == "spikes")
+    cols, widths, _ = sim._probe_columns(lambda name, var: var == "spikes")
 
     def kernel() -> float:
         state = _State(lay, batch, sim.dtype)

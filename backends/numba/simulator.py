@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import platform
 from functools import cache, partial
+from typing import NamedTuple
 
 import numpy as np
 
@@ -73,6 +74,16 @@ def _jit():
 
 def _on_x86() -> bool:
     return _jit()[1].X86
+
+
+class _Probes(NamedTuple):
+    """The recording layout of one record: ``cols[v, k]`` is where node k's probe of var v
+    (spikes, v, i) starts in the kernel's probe array v, or -1; ``widths[v]`` that array's
+    width; ``slices`` (node, var, array, first column, width) for every probe."""
+
+    cols: np.ndarray
+    widths: list[int]
+    slices: list[tuple[str, str, int, int, int]]
 
 
 class _State:
@@ -183,14 +194,14 @@ class NumbaSimulator(Simulator):
     def _run(self, inputs, steps, batch, recorder: Recorder) -> None:
         x = self._input_array(inputs)
         state = _State(self.layout, batch, self.dtype)
-        cols, widths = self._probes_for(recorder.record)
+        cols, widths, slices = self._probes_for(recorder.record)
         args = self._arguments(state, self.edge_strategies(x), cols)
         bytes_per_step = max(1, batch * sum(widths) * 8)
         chunk = max(1, min(steps, CHUNK_BYTES // bytes_per_step))
         for t0 in range(0, steps, chunk):
             span = min(chunk, steps - t0)
             recs = self._call(t0, x[t0 : t0 + span], args, widths)
-            for (name, var), block in self._split(recs, cols).items():
+            for (name, var), block in self._split(recs, slices).items():
                 if span == steps:
                     recorder.adopt(name, var, block)  # the kernel's fresh array: no copy
                 else:
@@ -202,11 +213,9 @@ class NumbaSimulator(Simulator):
     def _reset_stream(self, batch: int) -> None:
         self._stream = _State(self.layout, batch, self.dtype)
         self._t = 0
-        cols, self._stream_widths = self._probes_for(self.record)
+        cols, self._stream_widths, self._stream_slices = self._probes_for(self.record)
         # Built once per stream: a step costs tens of microseconds, so rebuilding them showed.
         self._stream_args = self._arguments(self._stream, self.edge_strategies(), cols)
-        # Where each returned probe sits in the kernel's probe arrays, found once per stream.
-        self._stream_slices = self._probe_slices(cols)
 
     def _step(self, inputs):
         x = self._input_array({name: a[None] for name, a in inputs.items()})
@@ -219,16 +228,17 @@ class NumbaSimulator(Simulator):
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def _probes_for(self, record: dict[str, tuple[str, ...]]) -> tuple[np.ndarray, list[int]]:
-        """``_probe_columns`` of a resolved record, computed once per distinct record."""
+    def _probes_for(self, record: dict[str, tuple[str, ...]]) -> _Probes:
+        """``_probe_columns`` of a resolved record, computed once per distinct record (per run
+        they cost ~10 µs, a visible share of a batch-1 run)."""
         key = tuple((name, var) for name, variables in record.items() for var in variables)
         if key not in self._probe_cache:
             wanted = set(key)
             self._probe_cache[key] = self._probe_columns(lambda name, var: (name, var) in wanted)
         return self._probe_cache[key]
 
-    def _probe_columns(self, wants) -> tuple[np.ndarray, list[int]]:
-        """cols[v, k]: start of node k's probe for var v (spikes, v, i) or -1; widths per var."""
+    def _probe_columns(self, wants) -> _Probes:
+        """Where the probes of the (node, var) pairs that ``wants`` sit in the kernel's arrays."""
         lay = self.layout
         cols = np.full((3, len(lay.names)), -1, np.int64)
         widths = [0, 0, 0]
@@ -241,7 +251,13 @@ class NumbaSimulator(Simulator):
                     cols[v, k] = widths[v]
                     line = CACHE_LINE if v == 0 else LINE
                     widths[v] += -(-int(lay.size[k]) // line) * line
-        return cols, widths
+        slices = [
+            (name, var, v, int(cols[v, k]), int(lay.size[k]))
+            for k, name in enumerate(lay.names)
+            for v, var in enumerate(VARS)
+            if cols[v, k] >= 0
+        ]
+        return _Probes(cols, widths, slices)
 
     def _arguments(self, state: _State, strategies: np.ndarray, cols: np.ndarray) -> tuple:
         """The kernel's arguments but t0, the input and the probe arrays (see ``_call``)."""
@@ -279,20 +295,11 @@ class NumbaSimulator(Simulator):
                 kernels.simulate(t0, x, nodes, coeffs, edges, synapses, arrays, probes, flags)
         return recs
 
-    def _probe_slices(self, cols) -> list[tuple[str, str, int, int, int]]:
-        """(node, var, probe array, first column, width) of every probe in ``cols``."""
-        lay = self.layout
-        return [
-            (name, var, v, int(cols[v, k]), int(lay.size[k]))
-            for k, name in enumerate(lay.names)
-            for v, var in enumerate(VARS)
-            if cols[v, k] >= 0
-        ]
-
-    def _split(self, recs, cols) -> dict[tuple[str, str], np.ndarray]:
+    @staticmethod
+    def _split(recs, slices) -> dict[tuple[str, str], np.ndarray]:
         """Cut the kernel's [B, T, R] probe arrays into {(node, var): [T, B, n]} views (not
         copies, so they are not C-contiguous)."""
         return {
             (name, var): recs[v][:, :, start : start + n].transpose(1, 0, 2)
-            for name, var, v, start, n in self._probe_slices(cols)
+            for name, var, v, start, n in slices
         }
