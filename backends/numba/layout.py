@@ -114,15 +114,14 @@ def compact_weights(weights: np.ndarray) -> np.ndarray:
     (W3 in float64: 730 KB). The kernel widens each one exactly before adding, so every sum is
     bit for bit that of float64 storage.
     """
-    if weights.dtype != np.float64:
-        return weights
-    with np.errstate(over="ignore"):  # a weight past float32's range becomes inf: inexact
-        narrow = weights.astype(np.float32)
+    if weights.dtype != np.float64 or not weights.size:
+        return weights  # (an empty array would only cost a specialisation)
     for start in range(0, weights.size, COMPACT_BLOCK):
-        block = slice(start, start + COMPACT_BLOCK)
-        if not np.array_equal(narrow[block], weights[block]):
-            return weights
-    return narrow
+        block = weights[start : start + COMPACT_BLOCK]
+        with np.errstate(over="ignore"):  # a weight past float32's range becomes inf: inexact
+            if not np.array_equal(block.astype(np.float32), block):
+                return weights
+    return weights.astype(np.float32)
 
 
 #: ``max_span`` of a graph with nothing that limits it (any run is shorter).
