@@ -5,9 +5,9 @@
 // h_t comes from the forward's saved copy (T_SAVE) and s_t from its bit words, so the spike
 // decision is exact even when h is saved in fp16. GRAD_SCALAR reads one value for every
 // element: the incoming gradient of out.sum() is an expanded scalar, never materialised.
+#include "neuron.cuh"
 #include "scalar.cuh"
 
-enum { ALPHA = 0, BETA, INPUT_GAIN, CURRENT_GAIN, BIAS, V_TH, V_RESET, V_INIT };
 enum { SURROGATE_ATAN = 0, SURROGATE_SUPERSPIKE = 1 };
 
 template <int SURROGATE>
@@ -34,11 +34,7 @@ __global__ void lif_train_backward(
     const long long e = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x;
     if (e >= elems) return;
     const int n = static_cast<int>(e % size);
-    const float alpha = coeff[ALPHA * size + n];
-    const float beta = coeff[BETA * size + n];
-    const float g_in = coeff[INPUT_GAIN * size + n];
-    const float g_cur = coeff[CURRENT_GAIN * size + n];
-    const float v_th = coeff[V_TH * size + n];
+    const Coefficients<float> c(coeff, size, n);
     const float g_all = GRAD_SCALAR ? to_f32(grad_out[0]) : 0.0f;
     float gv = 0.0f;  // dL/dv_t through step t+1
     float gi = 0.0f;  // dL/di_t
@@ -63,14 +59,14 @@ __global__ void lif_train_backward(
                     word = bits[static_cast<long long>(t >> 5) * elems + e];
                 }
                 const bool s = (word >> (t & 31)) & 1u;
-                gh = gs[u] * surrogate_grad<SURROGATE>(hs[u] - v_th, sg_alpha);
+                gh = gs[u] * surrogate_grad<SURROGATE>(hs[u] - c.v_th, sg_alpha);
                 gh += (RESET_SUBTRACT || !s) ? gv : 0.0f;
             } else {
                 gh = gs[u] + gv;
             }
-            gi = gh * g_cur + alpha * gi;
-            grad_x[static_cast<long long>(t) * elems + e] = from_f32<T_IO>(gi * g_in);
-            gv = gh * beta;
+            gi = gh * c.g_cur + c.alpha * gi;
+            grad_x[static_cast<long long>(t) * elems + e] = from_f32<T_IO>(gi * c.g_in);
+            gv = gh * c.beta;
         }
     }
 }

@@ -4,10 +4,8 @@
 //   v <- v_reset where s ("zero")  or  h - v_th*s ("subtract");  LI (not spiking): out = v = h
 // Saved for the backward pass (spiking only): h in T_SAVE (fp16 by default) and the spikes as
 // bits, 32 steps per word, so memory is 2.125 B per neuron-step instead of 8 B for fp32 h + s.
+#include "neuron.cuh"
 #include "scalar.cuh"
-
-// Rows of `coeff` [8, N], in the order of spikesim.torch.lif.Coefficients.
-enum { ALPHA = 0, BETA, INPUT_GAIN, CURRENT_GAIN, BIAS, V_TH, V_RESET, V_INIT };
 
 template <typename T_IO, typename T_SAVE, int SPIKING, int RESET_SUBTRACT, int UNROLL>
 __global__ void lif_train_forward(
@@ -22,14 +20,8 @@ __global__ void lif_train_forward(
     const long long e = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x;
     if (e >= elems) return;
     const int n = static_cast<int>(e % size);
-    const float alpha = coeff[ALPHA * size + n];
-    const float beta = coeff[BETA * size + n];
-    const float g_in = coeff[INPUT_GAIN * size + n];
-    const float g_cur = coeff[CURRENT_GAIN * size + n];
-    const float bias = coeff[BIAS * size + n];
-    const float v_th = coeff[V_TH * size + n];
-    const float v_reset = coeff[V_RESET * size + n];
-    float v = coeff[V_INIT * size + n];
+    const Coefficients<float> c(coeff, size, n);
+    float v = c.v_init;
     float i = 0.0f;
     unsigned int word = 0u;
     for (int t0 = 0; t0 < steps; t0 += UNROLL) {
@@ -44,10 +36,10 @@ __global__ void lif_train_forward(
             const int t = t0 + u;
             if (t >= steps) break;
             const long long at = static_cast<long long>(t) * elems + e;
-            i = alpha * i + g_in * xs[u];
-            const float h = (beta * v + g_cur * i) + bias;
+            i = c.alpha * i + c.g_in * xs[u];
+            const float h = (c.beta * v + c.g_cur * i) + c.bias;
             if (SPIKING) {
-                const bool s = h > v_th;
+                const bool s = h > c.v_th;
                 out[at] = from_f32<T_IO>(s ? 1.0f : 0.0f);
                 if (save) {
                     h_saved[at] = from_f32<T_SAVE>(h);
@@ -57,7 +49,7 @@ __global__ void lif_train_forward(
                         word = 0u;
                     }
                 }
-                v = s ? (RESET_SUBTRACT ? h - v_th : v_reset) : h;
+                v = s ? (RESET_SUBTRACT ? h - c.v_th : c.v_reset) : h;
             } else {
                 out[at] = from_f32<T_IO>(h);
                 v = h;

@@ -8,10 +8,9 @@
 // within a launch it stays in registers at T_VAL precision, so f16 state is rounded once per
 // chunk, not once per step (docs/cupy.md: float16 policy).
 // The node's output (spikes 0/1 or LI's v) goes to its ring buffer slot (t0 + k) % ring_len.
+#include "neuron.cuh"
 #include "scalar.cuh"
 
-// Rows of `coeff` [8, N]: spikesim.ir.neurons.COEFFICIENTS.
-enum { ALPHA = 0, BETA, INPUT_GAIN, CURRENT_GAIN, BIAS, V_TH, V_RESET, V_INIT };
 // Bits of `rec_flags`: which per-step traces to write for the recorder.
 enum { REC_SPIKES = 1, REC_V = 2, REC_I = 4 };
 
@@ -33,25 +32,19 @@ __global__ void population_chunk(
     const long long e = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x;
     if (e >= elems) return;
     const int n = static_cast<int>(e % size);
-    const C alpha = coeff[ALPHA * size + n];
-    const C beta = coeff[BETA * size + n];
-    const C g_in = coeff[INPUT_GAIN * size + n];
-    const C g_cur = coeff[CURRENT_GAIN * size + n];
-    const C bias = coeff[BIAS * size + n];
-    const C v_th = coeff[V_TH * size + n];
-    const C v_reset = coeff[V_RESET * size + n];
+    const Coefficients<C> c(coeff, size, n);
     C vv = load_as<C>(v[e]);
     C ii = load_as<C>(cur[e]);
     int rr = ref[e];
     for (int k = 0; k < chunk; ++k) {
         const long long at = static_cast<long long>(k) * elems + e;
-        ii = alpha * ii + g_in * x[at];
+        ii = c.alpha * ii + c.g_in * x[at];
         const bool refractory_now = rr > 0;
-        C h = refractory_now ? vv : (beta * vv + g_cur * ii) + bias;
+        C h = refractory_now ? vv : (c.beta * vv + c.g_cur * ii) + c.bias;
         C out;
         if (SPIKING) {
-            const bool s = (h > v_th) && !refractory_now;
-            vv = s ? (RESET_SUBTRACT ? h - v_th : v_reset) : h;
+            const bool s = (h > c.v_th) && !refractory_now;
+            vv = s ? (RESET_SUBTRACT ? h - c.v_th : c.v_reset) : h;
             rr = s ? refractory : (refractory_now ? rr - 1 : 0);
             out = s ? C(1) : C(0);
             if (rec_flags & REC_SPIKES) rec_spikes[at] = s ? 1 : 0;
