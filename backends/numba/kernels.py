@@ -289,12 +289,15 @@ def _update_population(
                 values[u(j)] = v[i]
     for j in range(n):
         i = u(off + j)
-        left = ref[i]
+        # Without a refractory period the counters stay 0: neither read nor written (LLVM
+        # unswitches the loop on ``period``).
+        left = ref[i] if period > 0 else 0
         v_pre = values[u(j)]
         fire = spiking & (v_pre > coef(v_th, i)) & (left <= 0)
         reset_to = v_pre - coef(v_th, i) if subtract else coef(v_reset, i)
         v[i] = reset_to if fire else v_pre
-        ref[i] = period if fire else max(left - 1, 0)
+        if period > 0:
+            ref[i] = period if fire else max(left - 1, 0)
         y = (1.0 if fire else 0.0) if spiking else v_pre
         out[i] = y
         values[u(j)] = y
