@@ -121,14 +121,14 @@ def sample(b, t0, x, nodes, coeffs, edges, synapses, state, probes, flags):
         for k in range(kind.shape[0]):
             # A population whose coefficients are all equal updates with them as scalars: the
             # same arithmetic, without eight coefficient loads per neuron (4-12 % of W2 and W3).
-            head = u(offset[k])
+            n, off = size[k], offset[k]
+            head = u(off)
             scalars = (
                 coeffs[0][head], coeffs[1][head], coeffs[2][head], coeffs[3][head],
                 coeffs[4][head], coeffs[5][head], coeffs[6][head], coeffs[7][head],
             )  # fmt: skip
             for s in range(chunk_start, chunk_start + span):
                 t = t0 + s
-                n, off = size[k], offset[k]
                 if kind[k] == INPUT:
                     _copy_input(x, s, b, input_col[k], n, values)
                 else:

@@ -147,7 +147,7 @@ class NumbaSimulator(Simulator):
         self._inputs = [
             (k, lay.input_col[k], lay.size[k]) for k in np.flatnonzero(lay.kind == INPUT)
         ]
-        self._probe_cache: dict[tuple, tuple[np.ndarray, list[int]]] = {}
+        self._probe_cache: dict[tuple, _Probes] = {}
         self._kernel_args = (
             (lay.kind, lay.size, lay.offset, lay.input_col, lay.spiking, lay.subtract,
              lay.refractory, lay.buf_offset, lay.depth, lay.horizon, lay.src_ptr, lay.stride,
