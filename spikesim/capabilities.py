@@ -34,6 +34,24 @@ class Capabilities:
         return asdict(self)
 
 
+def precision_name(dtype) -> str:
+    """The precision name (``"float32"``, ``"fixed"``, ...) of ``dtype``: a name, or anything
+    ``np.dtype`` takes (``np.float32``, ``np.dtype("f4")``, ``"f8"``).
+
+    Backends look precisions up by name, so a numpy dtype must arrive as its name: passed on
+    as it was, ``np.dtype("float32")`` compares equal to ``"float32"`` but is not found as a
+    dictionary key. A value that names no floating-point type is returned unchanged, for
+    ``check_supported`` to reject with the backend's list.
+    """
+    if isinstance(dtype, str) and dtype == "fixed":
+        return dtype
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        return dtype
+    return resolved.name if resolved.kind == "f" else dtype
+
+
 def check_supported(graph: Graph, caps: Capabilities, precision: str, backend: str) -> None:
     """Raise UnsupportedFeatureError naming the first node/edge field ``backend`` cannot run."""
 
@@ -46,7 +64,9 @@ def check_supported(graph: Graph, caps: Capabilities, precision: str, backend: s
         fail("this graph", f"discretisation {graph.discretisation!r}")
     for name, node in graph.nodes.items():
         if node.kind not in caps.node_types:
-            fail(f"node {name!r}", f"node type {node.kind} (supported: {', '.join(caps.node_types)})")
+            fail(
+                f"node {name!r}", f"node type {node.kind} (supported: {', '.join(caps.node_types)})"
+            )
         if not isinstance(node, Population):
             continue
         if node.spiking and node.reset not in caps.reset_modes:
@@ -62,16 +82,24 @@ def check_supported(graph: Graph, caps: Capabilities, precision: str, backend: s
         where = f"edge {edge.src}->{edge.dst}"
         if edge.kind not in caps.projection_types:
             fail(where, f"projection type {edge.kind}")
-        if edge.bias is not None and np.any(edge.bias != 0) and "projection" not in caps.bias_placement:
+        if (
+            edge.bias is not None
+            and np.any(edge.bias != 0)
+            and "projection" not in caps.bias_placement
+        ):
             fail(where, "field bias (projection bias not supported)")
         span = latency_range(edge)
         if span is None:
             continue
         lo, hi = span
         if lo < caps.min_latency:
-            fail(where, f"field delay: latency {lo} < this backend's min_latency {caps.min_latency}")
+            fail(
+                where, f"field delay: latency {lo} < this backend's min_latency {caps.min_latency}"
+            )
         if caps.max_latency is not None and hi > caps.max_latency:
-            fail(where, f"field delay: latency {hi} > this backend's max_latency {caps.max_latency}")
+            fail(
+                where, f"field delay: latency {hi} > this backend's max_latency {caps.max_latency}"
+            )
         src = graph.nodes[edge.src]
         if not caps.graded_input and isinstance(src, Population) and not src.spiking:
             fail(where, f"graded values from non-spiking node {edge.src!r}")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from spikesim.capabilities import precision_name
 from spikesim.errors import GraphError
 from spikesim.inputs import normalise_inputs
 from spikesim.ir import Graph
@@ -36,8 +37,8 @@ class Simulator(ABC):
         record: Mapping[str, list[str]] | None = None,
     ) -> None:
         self.graph = graph
-        self.precision = dtype
-        self.dtype = PRECISIONS.get(dtype)
+        self.precision = precision_name(dtype)
+        self.dtype = PRECISIONS.get(self.precision)  # None for "fixed"
         self.record = resolve_record(graph, record)
         self.batch_size = batch_size
         self.order = graph.update_order()

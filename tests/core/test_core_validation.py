@@ -134,6 +134,31 @@ def test_unknown_backend_lists_choices():
         spikesim.compile(g, backend="nope")
 
 
+@pytest.mark.parametrize("backend", ["reference", "numba"])
+@pytest.mark.parametrize("dtype", [np.float32, np.dtype("float32"), "f4"])
+def test_numpy_dtypes_select_the_named_precision(backend, dtype):
+    # np.dtype("float32") == "float32" holds, but it is not found as a dictionary key: it
+    # once passed the check and then ran with no simulation dtype (float64 coefficients).
+    g = Graph(dt=1e-3)
+    g.add("in", Input(3))
+    g.add("h", LIF.from_tau(2, tau_mem=5e-3, tau_syn=2e-3))
+    g.connect("in", "h", np.full((2, 3), 0.7), delay=1)
+    g.add("out", Output("h"))
+    x = (np.arange(3 * 4 * 6).reshape(6, 4, 3) % 4 == 0).astype(np.float32)
+    record = {"h": ["spikes", "v"]}
+    by_name = spikesim.compile(g, backend, dtype="float32", record=record)
+    sim = spikesim.compile(g, backend, dtype=dtype, record=record)
+    assert sim.precision == "float32" and sim.dtype is np.float32
+    got, want = sim.run(x).states["h"]["v"], by_name.run(x).states["h"]["v"]
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, want)
+
+
+def test_non_float_numpy_dtype_is_rejected_with_the_supported_list():
+    with pytest.raises(UnsupportedFeatureError, match=r"precision .*int32.* \(supported: float32"):
+        spikesim.compile(_graph(), "reference", dtype=np.int32)
+
+
 def test_inputs_keep_spike_rasters_only_where_the_backend_asks():
     from spikesim.inputs import normalise_inputs
 
