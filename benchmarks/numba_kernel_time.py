@@ -41,8 +41,7 @@ def main() -> int:
     args = ap.parse_args()
     import numba
 
-    from spikesim.backends.numba.kernels import sample, simulate
-    from spikesim.backends.numba.simulator import _State, aligned_zeros
+    from spikesim.backends.numba.simulator import _State
 
     if args.threads:
         numba.set_num_threads(args.threads)
@@ -51,32 +50,15 @@ def main() -> int:
     record = {name: ["spikes"] for name, _ in graph.populations()}
     sim = spikesim.compile(graph, "numba", dtype=args.dtype, record=record)
     sim.run(x)  # compile or load, and measure the densities ``auto`` uses
-    lay, (steps, batch) = sim.layout, x.shape[:2]
+    lay, batch = sim.layout, x.shape[1]
     kernel_x = sim._input_array({lay.input_names[0]: x})
-    nodes, coeffs, synapses = sim._kernel_args
-    edges = (
-        lay.edge_dst,
-        lay.edge_rows,
-        lay.edge_latency,
-        lay.edge_indptr,
-        sim.edge_strategies(kernel_x),
-    )
+    strategies = sim.edge_strategies(kernel_x)
     cols, widths, _ = sim._probe_columns(lambda name, var: var == "spikes")
 
     def kernel() -> float:
-        state = _State(lay, batch, sim.dtype)
-        arrays = (state.v, state.cur, state.ref, state.out, state.buf, state.nonzero)
-        recs = [
-            aligned_zeros((batch, steps, w), d)
-            for w, d in zip(widths, (bool, sim.dtype, sim.dtype))
-        ]
-        probes = (cols[0], cols[1], cols[2], *recs)
+        args = sim._arguments(_State(lay, batch, sim.dtype), strategies, cols)
         start = time.perf_counter()
-        if batch == 1:
-            sample(0, 0, kernel_x, nodes, coeffs, edges, synapses, arrays, probes, 0)
-        else:
-            with numba.parallel_chunksize(1):
-                simulate(0, kernel_x, nodes, coeffs, edges, synapses, arrays, probes, 0)
+        sim._call(0, kernel_x, args, widths)  # the kernel, and its (unfilled) probe arrays
         return time.perf_counter() - start
 
     def run() -> float:

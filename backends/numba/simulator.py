@@ -31,6 +31,9 @@ STRATEGIES = ("auto", "event", "dense")
 #: LI readouts feeding on).
 DENSE_ABOVE = 0.5
 
+#: Most samples that advance together when a dense push shares each pass over its weights
+#: among them (``kernels.tile``); measured in docs/numba.md.
+DENSE_TILE = 16
 #: Record at most this many bytes per kernel call; longer runs are simulated in chunks.
 CHUNK_BYTES = 256 * 2**20
 
@@ -270,7 +273,7 @@ class NumbaSimulator(Simulator):
 
     def _call(self, t0, x, args: tuple, widths) -> tuple[np.ndarray, ...]:
         """Run the kernel over ``x`` from step ``t0``; return the fresh [B, T, width] probe arrays
-        (sample-major, see ``kernels.sample``)."""
+        (sample-major, see ``kernels.tile``)."""
         numba, kernels = _jit()
         steps, batch = x.shape[0], x.shape[1]
         # Not zeroed: the kernel writes every recorded column at every step, and the padding
@@ -287,12 +290,19 @@ class NumbaSimulator(Simulator):
         if batch == 1:
             # Serially: a parallel region would wait at the thread barrier, which costs
             # milliseconds on a busy machine, at every streaming step.
-            kernels.sample(0, t0, x, nodes, coeffs, edges, synapses, arrays, probes, flags)
+            kernels.tile(0, 1, t0, x, nodes, coeffs, edges, synapses, arrays, probes, flags)
         else:
-            # One sample per chunk, handed out dynamically: with static halves, a thread that
+            # Tiles of one sample unless a dense push can share its passes over the weights;
+            # then no larger than an even share of the batch per thread. The size changes no
+            # bit (kernels.tile), only the speed.
+            edge_rows, dense = edges[1], edges[4]
+            tile = 1
+            if np.any(edge_rows & dense):
+                tile = max(1, min(DENSE_TILE, -(-batch // numba.get_num_threads())))
+            # One tile per chunk, handed out dynamically: with static halves, a thread that
             # the OS deschedules holds back half of the batch.
             with numba.parallel_chunksize(1):
-                kernels.simulate(t0, x, nodes, coeffs, edges, synapses, arrays, probes, flags)
+                kernels.simulate(t0, x, tile, nodes, coeffs, edges, synapses, arrays, probes, flags)
         return recs
 
     @staticmethod

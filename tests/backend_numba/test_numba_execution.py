@@ -91,6 +91,48 @@ def test_numba_sample_alone_equals_sample_in_batch():
         )
 
 
+def test_numba_dense_tiles_give_every_sample_its_own_bits(monkeypatch):
+    # Dense pushes run the batch in tiles of DENSE_TILE samples that share each pass over the
+    # weights. 19 graded samples: two full tiles of 8 and one of 3. Any tile size, a sample
+    # alone, and the event strategy must give the same bits.
+    graph, _ = _network()
+    rng = np.random.default_rng(5)
+    x = rng.uniform(0.0, 1.5, (40, 19, 140)) * (rng.random((40, 19, 140)) < 0.6)
+    x[:, 7, ::3] = 1.0  # spikes in some blocks of four: the multiply-free path inside a tile
+    tiled = _run(graph, x, strategy="dense")
+    assert np.asarray(tiled.spikes["h"]).sum() > 100, "the network should be active"
+    for size in (1, 3):
+        monkeypatch.setattr(numba_simulator, "DENSE_TILE", size)
+        _assert_identical(tiled, _run(graph, x, strategy="dense"))
+    _assert_identical(tiled, _run(graph, x, strategy="event"))
+    for b in (0, 7, 18):
+        alone = _run(graph, x[:, b : b + 1], strategy="dense")
+        for name, trace in alone.states["o"].items():
+            np.testing.assert_array_equal(
+                np.asarray(trace)[:, 0], np.asarray(tiled.states["o"][name])[:, b]
+            )
+
+
+def test_numba_two_edges_into_one_target_keep_their_order_in_a_tile(monkeypatch):
+    # A dense one-latency edge pushes for the whole tile after the samples' other pushes of
+    # the step. A second edge from the same source into the same slots would then add its
+    # terms first, so such a source pushes sample by sample: the bits of tiles of one.
+    rng = np.random.default_rng(8)
+    graph = Graph()
+    graph.add("in", Input(30))
+    graph.add("o", LI(7, alpha=0.0, beta=0.0))  # i = this step's input, exactly
+    graph.connect(
+        "in", "o", rng.normal(0, 1, (7, 30)) * 10.0 ** rng.uniform(-4, 4, (7, 30)), delay=1
+    )
+    extra = rng.normal(0, 1, (7, 30)) * 10.0 ** rng.uniform(-4, 4, (7, 30))
+    # Latencies 1 and 2: per-synapse, so pushed sample by sample, half into the same slots.
+    graph.add_edge(Sparse.from_dense("in", "o", extra, delay=rng.integers(1, 3, (7, 30))))
+    x = rng.uniform(-2.0, 2.0, (12, 6, 30))
+    tiled = _run(graph.validate(), x, strategy="dense")
+    monkeypatch.setattr(numba_simulator, "DENSE_TILE", 1)
+    _assert_identical(tiled, _run(graph, x, strategy="dense"))
+
+
 def test_numba_streaming_steps_equal_run_and_reset_restarts():
     graph, x = _network()
     record = {"h": ["spikes", "v"], "o": ["v"]}
@@ -213,14 +255,16 @@ def test_numba_push_adds_terms_one_at_a_time_in_presynaptic_order(dtype, strateg
     # rounding per term: weights spanning 12 orders of magnitude make any other order or
     # grouping visible. 23 channels: five blocks of four and a remainder of three, spikes
     # (the path without multiplies) and graded values, blocks that mix the two.
+    # Three samples with different values: dense, they share a tile (each its own terms).
     rng = np.random.default_rng(7)
-    n_in, n_out, steps = 23, 5, 6
+    n_in, n_out, steps, batch = 23, 5, 6, 3
     w = rng.choice([-1.0, 1.0], (n_out, n_in)) * 10.0 ** rng.uniform(-6, 6, (n_out, n_in))
-    x = np.ones((steps, 1, n_in))
-    x[1] = rng.uniform(0.1, 3.0, n_in)
-    x[2, 0, ::3] = 0.0
+    x = np.ones((steps, batch, n_in))
+    x[1] = rng.uniform(0.1, 3.0, (batch, n_in))
+    x[2, :, ::3] = 0.0
     x[3, 0, ::2] = 2.5
-    x[4] = 0.0
+    x[3, 2, 1::2] = 0.5
+    x[4, :2] = 0.0
     graph = Graph()
     graph.add("in", Input(n_in))
     graph.add("o", LI(n_out, alpha=0.0, beta=0.0))  # i = x, exactly
@@ -229,15 +273,16 @@ def test_numba_push_adds_terms_one_at_a_time_in_presynaptic_order(dtype, strateg
         graph.validate(), "numba", dtype=dtype, strategy=strategy, record={"o": ["i"]}
     ).run(x)
     real = np.dtype(dtype).type
-    want = np.zeros((steps, n_out), dtype)
+    want = np.zeros((steps, batch, n_out), dtype)
     for t in range(1, steps):
-        for k in range(n_out):
-            acc = real(0.0)
-            for j in range(n_in):
-                if x[t - 1, 0, j] != 0:
-                    acc = real(acc + real(real(w[k, j]) * real(x[t - 1, 0, j])))
-            want[t, k] = acc
-    np.testing.assert_array_equal(np.asarray(got.states["o"]["i"])[:, 0], want)
+        for b in range(batch):
+            for k in range(n_out):
+                acc = real(0.0)
+                for j in range(n_in):
+                    if x[t - 1, b, j] != 0:
+                        acc = real(acc + real(real(w[k, j]) * real(x[t - 1, b, j])))
+                want[t, b, k] = acc
+    np.testing.assert_array_equal(np.asarray(got.states["o"]["i"]), want)
 
 
 def test_numba_uniform_populations_update_exactly_as_per_neuron_ones():
@@ -282,17 +327,21 @@ def test_numba_compaction_lists_nonzero_indices_in_order(dtype):
     # NaN counts as nonzero, -0.0 as zero, as in ``values != 0``.
     from spikesim.backends.numba.kernels import COMPACT_LANES, _compact
 
+    # A tile keeps one row per sample: indices are relative to the row, written from it on.
     rng = np.random.default_rng(11)
     for n in (0, 1, 15, 16, 17, 200, 256):
-        values = np.full(n + COMPACT_LANES, 7.0, dtype)
-        values[:n] = np.where(rng.random(n) < 0.3, rng.normal(size=n), 0.0)
-        values[: n // 2 : 5] = np.nan
-        values[1:n:7] = -0.0
-        active = np.full(n + COMPACT_LANES, -1, np.int32)
-        count = _compact(values, n, active)
-        want = np.flatnonzero(values[:n] != 0)
-        assert count == want.size
-        np.testing.assert_array_equal(active[:count], want)
+        for row in (0, 48):
+            values = np.full(row + n + COMPACT_LANES, 7.0, dtype)
+            mine = values[row : row + n]
+            mine[:] = np.where(rng.random(n) < 0.3, rng.normal(size=n), 0.0)
+            mine[: n // 2 : 5] = np.nan
+            mine[1:n:7] = -0.0
+            active = np.full(row + n + COMPACT_LANES, -1, np.int32)
+            count = _compact(values, row, n, active)
+            want = np.flatnonzero(mine != 0)
+            assert count == want.size
+            np.testing.assert_array_equal(active[row : row + count], want)
+            assert (active[:row] == -1).all() and (active[row + count :] == -1).all()
 
 
 def _silent_decay() -> tuple[Graph, np.ndarray]:
