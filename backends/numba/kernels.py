@@ -111,19 +111,6 @@ def tile(b0, nb, t0, x, nodes, coeffs, edges, synapses, state, probes, flags):
     # Counted locally and written once at the end.
     n_nodes = kind.shape[0]
     nonzero_counts = np.zeros(nb * n_nodes + 16, np.int64)[8:-8]
-    # Nodes whose dense one-latency edges push for the whole tile at once (``_push_rows``),
-    # after each sample's other pushes of the step. That keeps every cell's order only if such
-    # an edge is the node's one edge to its target, so a node with two edges to one target
-    # pushes sample by sample.
-    tiled = np.zeros(n_nodes, np.bool_)
-    for k in range(n_nodes if nb > 1 else 0):
-        alone = True
-        for e in range(src_ptr[k], src_ptr[k + 1]):
-            if edge_rows[e] and edge_dense[e]:
-                tiled[k] = True
-                for other in range(src_ptr[k], src_ptr[k + 1]):
-                    alone &= other == e or edge_dst[other] != edge_dst[e]
-        tiled[k] &= alone
     # Set on this thread for this tile only, and restored below.
     saved_fp_mode = _read_fp_mode()
     if flags & FLUSH_DENORMALS:
@@ -173,7 +160,7 @@ def tile(b0, nb, t0, x, nodes, coeffs, edges, synapses, state, probes, flags):
                                 spiking[k] != 0, subtract[k] != 0, refractory[k], coeffs,
                                 off, at_state, n, slot, bf, vf, cf, rf, of, values, row,
                             )  # fmt: skip
-                        # The probes (written out here for the reason given at the pushes).
+                        # The probes.
                         probe = b * x.shape[0] + s
                         if col_s[k] >= 0:
                             at = probe * rec_s.shape[2] + col_s[k]
@@ -188,67 +175,23 @@ def tile(b0, nb, t0, x, nodes, coeffs, edges, synapses, state, probes, flags):
                             for j in range(n):
                                 flat_i[u(at + j)] = cf[u(at_state + j)]
                     n_active[bi] = _compact(values, row, n, active)
-                    count = n_active[bi]
-                    nonzero_counts[bi * n_nodes + k] += count
-                    # The pushes are written out here rather than in helpers: with arrays passed
-                    # to inlined helpers here, Numba left reference counts in the loop (seen in
-                    # its IR). The helpers below take their arrays one by one.
-                    for e in range(src_ptr[k], src_ptr[k + 1]):
-                        dense, rows = edge_dense[e] != 0, edge_indptr[e]
-                        if tiled[k] and dense and edge_rows[e]:
-                            continue  # pushed for the whole tile below
-                        d = edge_dst[e]
-                        # The target's window from this step's slot on: slot L is step t + L.
-                        now = b * n_buffer + buf_offset[d] + (t % horizon[d]) * stride[d]
-                        if edge_rows[e]:
-                            cell, n_out = now + edge_latency[e] * stride[d], size[d]
-                            if dense:
-                                _push_rows(cell, 0, 1, row, 0, n, n_out, rows, indptr,
-                                           syn_weight, values, bf)  # fmt: skip
-                                continue
-                            # Event-driven: the same passes over the rows of the active list.
-                            a = 0
-                            while a + 4 <= count:
-                                j0, j1 = active[u(row + a)], active[u(row + a + 1)]
-                                j2, j3 = active[u(row + a + 2)], active[u(row + a + 3)]
-                                f0, f1 = indptr[u(rows + j0)], indptr[u(rows + j1)]
-                                f2, f3 = indptr[u(rows + j2)], indptr[u(rows + j3)]
-                                v0, v1 = values[u(row + j0)], values[u(row + j1)]
-                                v2, v3 = values[u(row + j2)], values[u(row + j3)]
-                                _axpy4(bf, cell, syn_weight, n_out, f0, f1, f2, f3,
-                                       v0, v1, v2, v3)  # fmt: skip
-                                a += 4
-                            for rest in range(a, count):
-                                j = active[u(row + rest)]
-                                first, value = indptr[u(rows + j)], values[u(row + j)]
-                                _axpy1(bf, cell, syn_weight, n_out, first, value)
-                            continue
-                        # Per-synapse latencies: buf[now + L * stride + post] += weight x value j.
-                        for a in range(n if dense else count):
-                            j = a if dense else active[u(row + a)]
-                            value = values[u(row + j)]
-                            if value == 0:
-                                continue  # adds nothing (the event strategy never visits it)
-                            first, stop = indptr[u(rows + j)], indptr[u(rows + j + 1)]
-                            if value == 1:
-                                # A spike: w * 1 == w exactly, so dropping the multiply keeps
-                                # every bit.
-                                for q in range(first, stop):
-                                    bf[u(now + syn_offset[u(q)])] += syn_weight[u(q)]
-                            else:
-                                for q in range(first, stop):
-                                    bf[u(now + syn_offset[u(q)])] += syn_weight[u(q)] * value
-                if tiled[k]:
-                    for e in range(src_ptr[k], src_ptr[k + 1]):
-                        if edge_dense[e] and edge_rows[e]:
-                            d = edge_dst[e]
-                            cell = (
-                                b0 * n_buffer
-                                + buf_offset[d]
-                                + (t % horizon[d] + edge_latency[e]) * stride[d]
-                            )
-                            _push_rows(cell, n_buffer, nb, 0, width, n, size[d], edge_indptr[e],
-                                       indptr, syn_weight, values, bf)  # fmt: skip
+                    nonzero_counts[bi * n_nodes + k] += n_active[bi]
+                # The pushes, edge by edge in order, each for the whole tile: every cell still
+                # gets its terms in the order of a sample alone.
+                for e in range(src_ptr[k], src_ptr[k + 1]):
+                    d = edge_dst[e]
+                    slot = b0 * n_buffer + buf_offset[d] + (t % horizon[d]) * stride[d]
+                    dense = edge_dense[e] != 0
+                    if edge_rows[e]:
+                        _push_rows(dense, nb, n, size[d], slot + edge_latency[e] * stride[d],
+                                   n_buffer, width, edge_indptr[e], indptr, syn_weight, values,
+                                   active, n_active, bf)  # fmt: skip
+                    else:
+                        for bi in range(nb):
+                            _push_synapses(dense, n, n_active[bi], bi * width,
+                                           slot + bi * n_buffer, edge_indptr[e], indptr,
+                                           syn_offset, syn_weight, values, active,
+                                           bf)  # fmt: skip
         chunk_start += span
     for bi in range(nb):
         for k in range(n_nodes):
@@ -257,10 +200,12 @@ def tile(b0, nb, t0, x, nodes, coeffs, edges, synapses, state, probes, flags):
         _write_fp_mode(saved_fp_mode)
 
 
-# The helpers are inlined into ``tile``, except ``_update_population`` (below). They index
-# whole arrays at ``np.uint64`` offsets: a signed index that Numba cannot prove non-negative
-# gets a wraparound check that blocks SIMD vectorisation (measured 8x on the row axpy), and a
-# slice would count a reference (above).
+# The helpers are inlined into ``tile``, except ``_update_population`` (below). They take
+# their arrays one by one, never in tuples, and index whole arrays at ``np.uint64`` offsets: a
+# signed index that Numba cannot prove non-negative gets a wraparound check that blocks SIMD
+# vectorisation (measured 8x on the row axpy), and a slice would count a reference (above).
+# With the pushes in helpers, the LLVM IR of ``tile`` holds as many NRT_incref calls as with
+# them written out in the loop (65, counted).
 
 
 def coef(c, i):
@@ -275,32 +220,69 @@ def _coef(c, i):
 
 
 @njit(cache=True, inline="always")
-def _push_rows(cell, sample_step, nb, row, width, n, n_out, rows, indptr, weight, values, buf):
-    """A dense one-latency push for ``nb`` samples: ``buf[cell + b * sample_step + q] +=
-    weight row j [q] x values[row + b * width + j]`` for every j < n in ascending order.
+def _push_rows(dense, nb, n, n_out, cell, sample_step, width, rows, indptr, weight, values,
+               active, n_active, buf):  # fmt: skip
+    """Push a one-latency edge for samples ``first .. first + nb - 1`` of the tile: into
+    ``buf[cell + b * sample_step + q]``, weight row j [q] x ``values[b * width + j]``, for each
+    pushed j in ascending order: every j < n (dense) or the ``n_active[b]`` listed in
+    ``active[b * width:]`` (event-driven).
 
     An axpy per row j. Four rows share one pass over a sample's slot: every element still takes
-    its terms one at a time, in the same order, but is loaded and stored once per four rows,
-    not four times. Every sample of the tile takes its turn in the same pass over the four
-    rows, which are then read from memory once per tile (a batched matrix product, with the
-    terms of each sample in the order of one sample alone).
+    its terms one at a time, in the same order, but is loaded and stored once per four rows, not
+    four times. Dense, every sample takes its turn in the same pass over the four rows, which
+    are then read from memory once per tile (a batched matrix product, each sample's terms in
+    the order of the sample alone); event-driven, each sample passes over its own rows.
     """
-    a = 0
-    while a + 4 <= n:
-        f0, f1 = indptr[u(rows + a)], indptr[u(rows + a + 1)]
-        f2, f3 = indptr[u(rows + a + 2)], indptr[u(rows + a + 3)]
-        for b in range(nb):
-            at = row + b * width + a
-            _axpy4(
-                buf, cell + b * sample_step, weight, n_out, f0, f1, f2, f3,
-                values[u(at)], values[u(at + 1)], values[u(at + 2)], values[u(at + 3)],
+    members = nb if dense else 1
+    for g in range(1 if dense else nb):
+        count, listed = (n if dense else n_active[g]), g * width
+        a = 0
+        while a + 4 <= count:
+            j0, j1, j2, j3 = (
+                (a, a + 1, a + 2, a + 3)
+                if dense
+                else (
+                    active[u(listed + a)], active[u(listed + a + 1)],
+                    active[u(listed + a + 2)], active[u(listed + a + 3)],
+                )
             )  # fmt: skip
-        a += 4
-    for rest in range(a, n):
-        first = indptr[u(rows + rest)]
-        for b in range(nb):
-            value = values[u(row + b * width + rest)]
-            _axpy1(buf, cell + b * sample_step, weight, n_out, first, value)
+            f0, f1 = indptr[u(rows + j0)], indptr[u(rows + j1)]
+            f2, f3 = indptr[u(rows + j2)], indptr[u(rows + j3)]
+            for m in range(members):
+                b = g + m
+                at = b * width
+                _axpy4(
+                    buf, cell + b * sample_step, weight, n_out, f0, f1, f2, f3,
+                    values[u(at + j0)], values[u(at + j1)], values[u(at + j2)], values[u(at + j3)],
+                )  # fmt: skip
+            a += 4
+        for rest in range(a, count):
+            j = rest if dense else active[u(listed + rest)]
+            for m in range(members):
+                b = g + m
+                value = values[u(b * width + j)]
+                _axpy1(buf, cell + b * sample_step, weight, n_out, indptr[u(rows + j)], value)
+
+
+@njit(cache=True, inline="always")
+def _push_synapses(dense, n, n_active, row, now, rows, indptr, syn_offset, syn_weight, values,
+                   active, buf):  # fmt: skip
+    """Push a per-synapse-latency edge for one sample: ``buf[now + offset] += weight x value j``
+    for its ``n`` values ``values[row:]`` (dense) or the ``n_active`` listed in ``active[row:]``
+    (event-driven), each j's synapses in order."""
+    for a in range(n if dense else n_active):
+        j = a if dense else active[u(row + a)]
+        value = values[u(row + j)]
+        if value == 0:
+            continue  # adds nothing (the event strategy never visits it either)
+        first, stop = indptr[u(rows + j)], indptr[u(rows + j + 1)]
+        if value == 1:
+            # A spike: w * 1 == w exactly, so dropping the multiply keeps every bit.
+            for q in range(first, stop):
+                buf[u(now + syn_offset[u(q)])] += syn_weight[u(q)]
+        else:
+            for q in range(first, stop):
+                buf[u(now + syn_offset[u(q)])] += syn_weight[u(q)] * value
 
 
 @njit(cache=True, inline="always")

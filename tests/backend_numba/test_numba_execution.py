@@ -114,9 +114,9 @@ def test_numba_dense_tiles_give_every_sample_its_own_bits(monkeypatch):
 
 
 def test_numba_two_edges_into_one_target_keep_their_order_in_a_tile(monkeypatch):
-    # A dense one-latency edge pushes for the whole tile after the samples' other pushes of
-    # the step. A second edge from the same source into the same slots would then add its
-    # terms first, so such a source pushes sample by sample: the bits of tiles of one.
+    # A tile pushes edge by edge, each edge for all its samples. Two edges from one source
+    # into the same slots, one of them dense and one-latency (shared passes over the weights),
+    # must still add their terms in edge order: the bits of tiles of one.
     rng = np.random.default_rng(8)
     graph = Graph()
     graph.add("in", Input(30))
