@@ -139,7 +139,7 @@ def main() -> int:
         },
     }
     base = report["results"]["spikesim"]["median_ms"]
-    for name, row in report["results"].items():
+    for row in report["results"].values():
         row["time_over_spikesim"] = round(row["median_ms"] / base, 2)
     report["spikes_differing_from_norse"] = int((spikes["spikesim"] != spikes["norse"]).sum())
     print(json.dumps(report, indent=1))

@@ -7,9 +7,11 @@ simulation dtype (float32/float64), the input dtype (that dtype, or uint8 for sp
 the weight storage (float32 under float64 when exact, ``layout.compact_weights``) and the
 synapse-offset width (int32/int64).
 
-Parallelism is over batch samples (``prange``): every sample owns its state and input windows
-and runs the whole time loop alone, so no two threads ever write the same memory and the
-result does not depend on the thread count or on which other samples share the batch.
+Parallelism is over tiles of batch samples (``prange``; a tile is one sample unless dense
+pushes share their weights): every sample owns its state and input windows and every tile runs
+the whole time loop alone, so no two threads ever write the same memory, and each sample gets
+the same terms in the same order whatever the thread count, the tile size or the other samples
+of the batch.
 No fastmath: the arithmetic is the reference's, operation for operation, unless the caller opts
 into ``FLUSH_DENORMALS`` (subnormal numbers then count as zero).
 """
