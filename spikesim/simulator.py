@@ -78,9 +78,16 @@ class Simulator(ABC):
 
         Returns {population: {var: [B, N]}} for the compile-time probes.
         """
-        arrays, _, batch = normalise_inputs(
-            self.graph, self._one_step(x_t), 1, keep_dtypes=self.native_inputs
-        )
+        try:
+            arrays, _, batch = normalise_inputs(
+                self.graph, self._one_step(x_t), 1, keep_dtypes=self.native_inputs
+            )
+        except GraphError as err:
+            # The check sees the step with a time axis of 1 in front: say so.
+            raise GraphError(
+                f"step(): {err} (a step's input is [B, N] or [N] per Input; shapes here carry "
+                "a leading time axis of 1)"
+            ) from err
         if not self._streaming or batch != self._stream_batch:
             self._check_batch(batch)
             self._reset_stream(batch)

@@ -224,7 +224,7 @@ def _coef(c, i):
 @njit(cache=True, inline="always")
 def _push_rows(dense, nb, n, n_out, cell, sample_step, width, rows, indptr, weight, values,
                active, n_active, buf):  # fmt: skip
-    """Push a one-latency edge for samples ``first .. first + nb - 1`` of the tile: into
+    """Push a one-latency edge for the ``nb`` samples of a tile: into
     ``buf[cell + b * sample_step + q]``, weight row j [q] x ``values[b * width + j]``, for each
     pushed j in ascending order: every j < n (dense) or the ``n_active[b]`` listed in
     ``active[b * width:]`` (event-driven).

@@ -154,6 +154,14 @@ def test_numpy_dtypes_select_the_named_precision(backend, dtype):
     np.testing.assert_array_equal(got, want)
 
 
+def test_step_input_errors_say_they_come_from_step():
+    sim = spikesim.compile(_graph(), "reference")
+    with pytest.raises(
+        GraphError, match=r"step\(\): inputs\['in'\]: expected shape .* got \[1, 1, 4\]"
+    ):
+        sim.step(np.ones((1, 4)))
+
+
 def test_non_float_numpy_dtype_is_rejected_with_the_supported_list():
     with pytest.raises(UnsupportedFeatureError, match=r"precision .*int32.* \(supported: float32"):
         spikesim.compile(_graph(), "reference", dtype=np.int32)
