@@ -40,11 +40,9 @@ def precision_name(dtype) -> str:
 
     Backends look precisions up by name, so a numpy dtype must arrive as its name: passed on
     as it was, ``np.dtype("float32")`` compares equal to ``"float32"`` but is not found as a
-    dictionary key. A value that names no floating-point type is returned unchanged, for
-    ``check_supported`` to reject with the backend's list.
+    dictionary key. A value that names no floating-point type (``"fixed"`` among them) is
+    returned unchanged, for the backend to take or ``check_supported`` to reject with its list.
     """
-    if isinstance(dtype, str) and dtype == "fixed":
-        return dtype
     try:
         resolved = np.dtype(dtype)
     except TypeError:

@@ -162,7 +162,6 @@ def tile(b0, nb, t0, x, nodes, coeffs, edges, synapses, state, probes, flags):
                                 spiking[k] != 0, subtract[k] != 0, refractory[k], coeffs,
                                 off, at_state, n, slot, bf, vf, cf, rf, of, values, row,
                             )  # fmt: skip
-                        # The probes.
                         probe = b * x.shape[0] + s
                         if col_s[k] >= 0:
                             at = probe * rec_s.shape[2] + col_s[k]
@@ -289,6 +288,9 @@ def _push_synapses(dense, n, n_active, row, now, rows, indptr, syn_offset, syn_w
 
 @njit(cache=True, inline="always")
 def _axpy4(buf, cell, w, n, f0, f1, f2, f3, v0, v1, v2, v3):
+    """``buf[cell + q] += w[f0 + q] * v0``, then the same for rows f1, f2, f3, for q < n: one
+    load and store of each cell, four roundings in row order."""
+    # Spikes: w * 1 == w exactly, so dropping the multiplies keeps every bit.
     if v0 == 1 and v1 == 1 and v2 == 1 and v3 == 1:
         for q in range(n):
             at = u(cell + q)
@@ -303,6 +305,7 @@ def _axpy4(buf, cell, w, n, f0, f1, f2, f3, v0, v1, v2, v3):
 
 @njit(cache=True, inline="always")
 def _axpy1(buf, cell, w, n, first, value):
+    """``buf[cell + q] += w[first + q] * value`` for q < n."""
     for q in range(n):
         buf[u(cell + q)] += w[u(first + q)] * value
 
