@@ -5,7 +5,8 @@ Cold: an empty ``NUMBA_CACHE_DIR``, so the kernel is compiled (float64 with
 float64 weights, with float32-valued weights stored as float32, then float32). Warm:
 a second process with the same cache directory, so the kernel is loaded from disk. Each time
 is the first ``run()`` of a tiny graph in one configuration (dtype, float input or bool
-raster, one sample or a batch), which is when that specialisation is compiled or loaded.
+raster, one sample or a batch), which is when its kernel is compiled or loaded. Float and
+raster inputs share one kernel, so the raster runs, which come second, find it compiled.
 
     .venv/bin/python benchmarks/numba_compile_time.py
 """

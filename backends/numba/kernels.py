@@ -3,9 +3,8 @@
 The whole jitted call chain lives in this module because Numba's on-disk cache checks only the
 timestamp of the file that defines a function. There is no per-graph code: the graph arrives as
 the flat arrays of ``layout.Layout`` and runtime flags, so the only specialisations are the
-simulation dtype (float32/float64), the input dtype (that dtype, or uint8 for spike rasters),
-the weight storage (float32 under float64 when exact, ``layout.compact_weights``) and the
-synapse-offset width (int32/int64).
+simulation dtype (float32/float64), the weight storage (float32 under float64 when exact,
+``layout.compact_weights``) and the synapse-offset width (int32/int64).
 
 Parallelism is over tiles of batch samples (``prange``; a tile is one sample unless dense
 pushes share their weights): every sample owns its state and input windows and every tile runs
@@ -30,6 +29,8 @@ INPUT = 0  # must equal layout.INPUT
 
 #: ``flags`` bit: flush subnormal results and inputs to zero while the kernel runs.
 FLUSH_DENORMALS = 1
+#: ``flags`` bit: the input bytes hold values of the simulation dtype, not a uint8 spike raster.
+FLOAT_INPUT = 2
 #: MXCSR's flush-to-zero (bit 15) and denormals-are-zero (bit 6) bits.
 FTZ_DAZ = 0x8040
 #: The floating-point mode is x86's MXCSR; elsewhere the fp-mode helpers do nothing (the
@@ -41,12 +42,15 @@ X86 = platform.machine().lower() in ("x86_64", "amd64", "i386", "i686")
 def simulate(t0, x, tile_size, nodes, coeffs, edges, synapses, state, probes, flags):
     """Advance every sample by ``x.shape[0]`` steps, the first being global step ``t0``.
 
-    ``x`` [T, B, inputs] holds the input values. The samples run in tiles of ``tile_size``
-    (see ``tile``), one tile per parallel iteration. The tuples are built by
+    ``x`` [T, B, bytes] holds the input values as bytes: a uint8 spike raster, or with
+    ``FLOAT_INPUT`` in ``flags`` the simulation dtype's values (one kernel for both: an input
+    dtype of its own compiled the whole time loop again). The samples run in tiles of
+    ``tile_size`` (see ``tile``), one tile per parallel iteration. The tuples are built by
     ``NumbaSimulator._call``: ``nodes`` and ``edges`` the int64 arrays of the Layout,
     ``coeffs`` the per-neuron coefficients, ``synapses`` = (indptr, syn_offset, syn_weight),
     ``state`` = (v, i, ref, out, buf, nonzero) updated in place, ``probes`` the recording
-    columns and the [B, T, width] arrays they index. ``flags``: ``FLUSH_DENORMALS`` or 0.
+    columns and the [B, T, width] arrays they index. ``flags``: ``FLUSH_DENORMALS`` and
+    ``FLOAT_INPUT`` bits.
     """
     batch = x.shape[1]
     for g in prange((batch + tile_size - 1) // tile_size):
@@ -101,6 +105,10 @@ def tile(b0, nb, t0, x, nodes, coeffs, edges, synapses, state, probes, flags):
     # lay B rows from the last, a new cache line to fetch every time (W3 kernel, one thread,
     # min of 15 interleaved: 57.8 against 48.0 ms).
     flat_s, flat_v, flat_i = rec_s.ravel(), rec_v.ravel(), rec_i.ravel()
+    # The input's values: the bytes themselves (a spike raster) or, viewed once here, values of
+    # the simulation dtype.
+    float_input = (flags & FLOAT_INPUT) != 0
+    x_values = x.view(v.dtype) if float_input else np.empty((0, 0, 0), v.dtype)
     # Scratch of this tile, a row of ``width`` per sample, padded by a cache line on each side
     # so that no other thread's data shares a line with it. ``values``: this step's output of
     # the node being pushed, in the simulation dtype (an Input's row, widened from uint8 for a
@@ -148,7 +156,10 @@ def tile(b0, nb, t0, x, nodes, coeffs, edges, synapses, state, probes, flags):
                 for bi in range(nb):
                     b, row = b0 + bi, bi * width
                     if kind[k] == INPUT:
-                        _copy_input(x, s, b, input_col[k], n, values, row)
+                        if float_input:
+                            _copy_input(x_values, s, b, input_col[k], n, values, row)
+                        else:
+                            _copy_input(x, s, b, input_col[k], n, values, row)
                     else:
                         at_state = b * n_neurons + off
                         slot = b * n_buffer + buf_offset[k] + (t % horizon[k]) * stride[k]

@@ -287,6 +287,10 @@ class NumbaSimulator(Simulator):
         )
         nodes, coeffs, edges, synapses, arrays, cols, flags = args
         probes = (cols[0], cols[1], cols[2], *recs)
+        # The kernel takes the input as bytes, a flag telling a spike raster from values.
+        if x.dtype != np.uint8:
+            flags |= kernels.FLOAT_INPUT
+        x = x.view(np.uint8)
         if batch == 1:
             # Serially: a parallel region would wait at the thread barrier, which costs
             # milliseconds on a busy machine, at every streaming step.

@@ -234,6 +234,20 @@ def test_numba_spike_raster_dtypes_give_identical_results(dtype):
     )
 
 
+def test_numba_float_and_raster_inputs_share_one_compiled_kernel():
+    # The input reaches the kernel as bytes with a flag, so that an input dtype is not a
+    # specialisation (a whole second compile of the time loop in each entry point).
+    from spikesim.backends.numba import kernels
+
+    graph, x = _network()
+    for inputs in (x, x != 0):
+        for batch in (1, 2):
+            spikesim.compile(graph, "numba", dtype="float32").run(inputs[:, :batch])
+    for entry, x_at in ((kernels.tile, 3), (kernels.simulate, 1)):
+        inputs = {str(signature[x_at]) for signature in entry.signatures}
+        assert inputs == {"array(uint8, 3d, C)"}, (entry, inputs)
+
+
 def test_numba_state_rows_start_on_cache_lines():
     # Each sample's state row is a whole number of 64-byte lines and starts on one, so threads
     # that own neighbouring samples never write to the same line (false sharing).
