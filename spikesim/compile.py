@@ -22,8 +22,9 @@ def compile(  # noqa: A001 - the public name mirrors torch.compile / numba's voc
     """Compile ``graph`` for ``backend`` and return its Simulator.
 
     ``dtype`` is the simulation precision (``float32``, ``float64``, or ``fixed`` where a
-    backend supports it), as a name or a numpy dtype (``np.float32``). ``record`` selects probes, e.g. ``{"hidden": ["spikes", "v"]}``;
-    by default spikes of spiking populations and v of readouts are recorded.
+    backend supports it), as a name or a numpy dtype (``np.float32``). ``record`` selects
+    probes, e.g. ``{"hidden": ["spikes", "v"]}``; by default spikes of spiking populations and
+    v of readouts are recorded.
     Raises GraphError for an invalid graph, UnsupportedFeatureError naming the node and field
     a backend cannot run, and BackendUnavailableError when the backend cannot run here.
     """
