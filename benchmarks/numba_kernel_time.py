@@ -41,8 +41,6 @@ def main() -> int:
     args = ap.parse_args()
     import numba
 
-    from spikesim.backends.numba.simulator import _State
-
     if args.threads:
         numba.set_num_threads(args.threads)
     graph, x = graph_for(load(args.workload))
@@ -56,7 +54,7 @@ def main() -> int:
     cols, widths, _ = sim._probe_columns(lambda name, var: var == "spikes")
 
     def kernel() -> float:
-        args = sim._arguments(_State(lay, batch, sim.dtype), strategies, cols)
+        _, args = sim._fresh_arguments(batch, strategies, cols, scratch=batch > 1)
         start = time.perf_counter()
         sim._call(0, kernel_x, args, widths)  # the kernel, and its (unfilled) probe arrays
         return time.perf_counter() - start

@@ -7,7 +7,8 @@ simulation dtype (float32/float64), the weight storage (float32 under float64 wh
 ``layout.compact_weights``) and the synapse-offset width (int32/int64).
 
 Parallelism is over tiles of batch samples (``prange``; a tile is one sample unless dense
-pushes share their weights): every sample owns its state and input windows and every tile runs
+pushes share their weights): every sample of a running tile owns its state and input windows
+(rows of the sample, or rows of the thread that are restarted per tile) and every tile runs
 the whole time loop alone, so no two threads ever write the same memory, and each sample gets
 the same terms in the same order whatever the thread count, the tile size or the other samples
 of the batch.
@@ -21,7 +22,7 @@ import platform
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, prange, types
+from numba import get_thread_id, njit, prange, types
 from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
@@ -31,6 +32,8 @@ INPUT = 0  # must equal layout.INPUT
 FLUSH_DENORMALS = 1
 #: ``flags`` bit: the input bytes hold values of the simulation dtype, not a uint8 spike raster.
 FLOAT_INPUT = 2
+#: ``flags`` bit: the state arrays hold rows per worker thread, not per sample (see ``tile``).
+SCRATCH_STATE = 4
 #: MXCSR's flush-to-zero (bit 15) and denormals-are-zero (bit 6) bits.
 FTZ_DAZ = 0x8040
 #: The floating-point mode is x86's MXCSR; elsewhere the fp-mode helpers do nothing (the
@@ -48,23 +51,34 @@ def simulate(t0, x, tile_size, nodes, coeffs, edges, synapses, state, probes, fl
     ``tile_size`` (see ``tile``), one tile per parallel iteration. The tuples are built by
     ``NumbaSimulator._call``: ``nodes`` and ``edges`` the int64 arrays of the Layout,
     ``coeffs`` the per-neuron coefficients, ``synapses`` = (indptr, syn_offset, syn_weight),
-    ``state`` = (v, i, ref, out, buf, nonzero) updated in place, ``probes`` the recording
-    columns and the [B, T, width] arrays they index. ``flags``: ``FLUSH_DENORMALS`` and
-    ``FLOAT_INPUT`` bits.
+    ``state`` = (v, i, ref, out, buf, nonzero, v_init) updated in place, ``probes`` the
+    recording columns and the [B, T, width] arrays they index. ``flags``: ``FLUSH_DENORMALS``,
+    ``FLOAT_INPUT`` and ``SCRATCH_STATE`` bits; with ``SCRATCH_STATE`` the state arrays but
+    ``nonzero`` hold ``tile_size`` rows per thread (``get_num_threads()``), not one per sample.
     """
     batch = x.shape[1]
+    scratch = (flags & SCRATCH_STATE) != 0
     for g in prange((batch + tile_size - 1) // tile_size):
         # int64: the prange index is unsigned after parfor lowering, and a second index type
         # would compile the whole time loop twice.
         first = np.int64(g) * tile_size
-        tile(first, min(tile_size, batch - first), t0, x, nodes, coeffs, edges, synapses,
-             state, probes, flags)  # fmt: skip
+        # get_thread_id() is unique among the threads running now, in [0, get_num_threads()).
+        row0 = np.int64(get_thread_id()) * tile_size if scratch else first
+        tile(first, min(tile_size, batch - first), row0, t0, x, nodes, coeffs, edges,
+             synapses, state, probes, flags)  # fmt: skip
 
 
 @njit(cache=True)
-def tile(b0, nb, t0, x, nodes, coeffs, edges, synapses, state, probes, flags):
-    """The time loop of samples ``b0 .. b0 + nb - 1``: every node in update order, then its
-    outgoing pushes. Called per tile by ``simulate``, and directly for a batch of one.
+def tile(b0, nb, row0, t0, x, nodes, coeffs, edges, synapses, state, probes, flags):
+    """The time loop of samples ``b0 .. b0 + nb - 1``, whose state is in rows ``row0 ..
+    row0 + nb - 1`` of the state arrays: every node in update order, then its outgoing pushes.
+    Called per tile by ``simulate``, and directly (``row0`` = ``b0`` = 0) for a batch of one.
+
+    With ``SCRATCH_STATE`` in ``flags`` the rows belong to the thread, not to the samples: they
+    restart from the initial state here (v from ``v_init``, the rest zero), and hold the
+    tile's state only while it runs. A run in one call needs no sample's state afterwards, so
+    the state of the whole batch is never allocated, cleared, or fetched from memory cold: the
+    thread's rows stay in its cache from one tile to the next.
 
     The samples of a tile advance together, step by step, so that a dense push can share each
     pass over the weights among them (a batched matrix product); each sample's cells still get
@@ -91,9 +105,9 @@ def tile(b0, nb, t0, x, nodes, coeffs, edges, synapses, state, probes, flags):
     ) = nodes
     edge_dst, edge_rows, edge_latency, edge_indptr, edge_dense = edges
     indptr, syn_offset, syn_weight = synapses
-    v, cur, ref, out, buf, nonzero = state
+    v, cur, ref, out, buf, nonzero, v_init = state
     col_s, col_v, col_i, rec_s, rec_v, rec_i = probes
-    # The state is used flat, sample b's neuron j at b * n_neurons + j, taken once. Inside the
+    # The state is used flat, row r's neuron j at r * n_neurons + j, taken once. Inside the
     # time loop nothing is sliced: a slice is a new reference to its parent array, and counting
     # references is an atomic on a counter that every thread shares (the parents hold every
     # sample). Helpers index with unsigned offsets instead, which Numba needs no wraparound
@@ -125,6 +139,14 @@ def tile(b0, nb, t0, x, nodes, coeffs, edges, synapses, state, probes, flags):
     saved_fp_mode = _read_fp_mode()
     if flags & FLUSH_DENORMALS:
         _write_fp_mode(saved_fp_mode | FTZ_DAZ)
+    if row0 + nb > v.shape[0]:
+        # Rows the caller did not allocate (a thread id past the rows per thread it counted):
+        # the indexing below has no bounds checks. An exception would not leave the parallel
+        # region, so the tile is left undone and marked, and the caller raises.
+        nonzero[b0, 0] = -1
+        return
+    if flags & SCRATCH_STATE:
+        _restart_rows(row0, nb, v_init, vf, cf, rf, of, bf, n_neurons, n_buffer)
     chunk_start = 0
     while chunk_start < x.shape[0]:
         # A chunk runs node by node: each node over the whole chunk before the next
@@ -137,9 +159,9 @@ def tile(b0, nb, t0, x, nodes, coeffs, edges, synapses, state, probes, flags):
         for k in range(n_nodes):
             if kind[k] != INPUT:
                 if depth[k] > 1 and t > 0 and t % horizon[k] == 0:
-                    for b in range(b0, b0 + nb):
+                    for r in range(row0, row0 + nb):
                         _advance_window(
-                            bf, b * n_buffer + buf_offset[k], depth[k], horizon[k], stride[k]
+                            bf, r * n_buffer + buf_offset[k], depth[k], horizon[k], stride[k]
                         )
                 span = min(span, horizon[k] - t % horizon[k])
         for k in range(n_nodes):
@@ -161,8 +183,8 @@ def tile(b0, nb, t0, x, nodes, coeffs, edges, synapses, state, probes, flags):
                         else:
                             _copy_input(x, s, b, input_col[k], n, values, row)
                     else:
-                        at_state = b * n_neurons + off
-                        slot = b * n_buffer + buf_offset[k] + (t % horizon[k]) * stride[k]
+                        at_state = (row0 + bi) * n_neurons + off
+                        slot = (row0 + bi) * n_buffer + buf_offset[k] + (t % horizon[k]) * stride[k]
                         if uniform[k]:
                             _update_population(
                                 spiking[k] != 0, subtract[k] != 0, refractory[k], scalars,
@@ -192,7 +214,7 @@ def tile(b0, nb, t0, x, nodes, coeffs, edges, synapses, state, probes, flags):
                 # gets its terms in the order of a sample alone.
                 for e in range(src_ptr[k], src_ptr[k + 1]):
                     d = edge_dst[e]
-                    slot = b0 * n_buffer + buf_offset[d] + (t % horizon[d]) * stride[d]
+                    slot = row0 * n_buffer + buf_offset[d] + (t % horizon[d]) * stride[d]
                     dense = edge_dense[e] != 0
                     if edge_rows[e]:
                         _push_rows(dense, nb, n, size[d], slot + edge_latency[e] * stride[d],
@@ -449,6 +471,21 @@ def _compress_block(typingctx, values, row, start, stop, active, count):
         return builder.add(count_arg, builder.zext(found, ir.IntType(64)))
 
     return types.int64(values, types.int64, types.int64, types.int64, active, types.int64), codegen
+
+
+@njit(cache=True, inline="always")
+def _restart_rows(row0, nb, v_init, v, cur, ref, out, buf, n_neurons, n_buffer):
+    """Put state rows ``row0 .. row0 + nb - 1`` (flat arrays) into the initial state."""
+    for r in range(row0, row0 + nb):
+        at = r * n_neurons
+        for j in range(n_neurons):
+            v[u(at + j)] = v_init[u(j)]
+            cur[u(at + j)] = 0.0
+            ref[u(at + j)] = 0
+            out[u(at + j)] = 0.0
+        at = r * n_buffer
+        for j in range(n_buffer):
+            buf[u(at + j)] = 0.0
 
 
 @njit(cache=True, inline="always")

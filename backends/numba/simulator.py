@@ -90,18 +90,19 @@ class _Probes(NamedTuple):
 
 
 class _State:
-    """Per-sample state arrays: v, i, refractory counter, outputs, windows, nonzero counts
-    (each sample's row padded to whole cache lines)."""
+    """State arrays: v, i, refractory counter, outputs and windows in ``rows`` rows (one per
+    sample, or with ``kernels.SCRATCH_STATE`` ``tile_size`` per thread), nonzero counts in one
+    row per sample of the ``batch`` (each row padded to whole cache lines)."""
 
-    def __init__(self, layout: Layout, batch: int, dtype) -> None:
-        n = layout.n_neurons
-        zeros = sample_arrays(shared=batch > 1)
-        self.v = zeros((batch, n), dtype)
+    def __init__(self, layout: Layout, batch: int, dtype, rows: int | None = None) -> None:
+        n, rows = layout.n_neurons, batch if rows is None else rows
+        zeros = sample_arrays(shared=max(batch, rows) > 1)
+        self.v = zeros((rows, n), dtype)
         self.v[:] = layout.coeff["v_init"]
-        self.cur = zeros((batch, n), dtype)
-        self.ref = zeros((batch, n), np.int32)
-        self.out = zeros((batch, n), dtype)
-        self.buf = zeros((batch, layout.n_buffer), dtype)
+        self.cur = zeros((rows, n), dtype)
+        self.ref = zeros((rows, n), np.int32)
+        self.out = zeros((rows, n), dtype)
+        self.buf = zeros((rows, layout.n_buffer), dtype)
         self.nonzero = zeros((batch, -(-len(layout.names) // 8) * 8), np.int64)
 
     def nbytes(self) -> int:
@@ -151,6 +152,8 @@ class NumbaSimulator(Simulator):
             (k, lay.input_col[k], lay.size[k]) for k in np.flatnonzero(lay.kind == INPUT)
         ]
         self._probe_cache: dict[tuple, _Probes] = {}
+        # What the kernel restarts per-thread state rows from (``kernels.SCRATCH_STATE``).
+        self._v_init = np.ascontiguousarray(lay.coeff["v_init"], dtype=self.dtype)
         self._kernel_args = (
             (lay.kind, lay.size, lay.offset, lay.input_col, lay.spiking, lay.subtract,
              lay.refractory, lay.buf_offset, lay.depth, lay.horizon, lay.src_ptr, lay.stride,
@@ -196,11 +199,14 @@ class NumbaSimulator(Simulator):
 
     def _run(self, inputs, steps, batch, recorder: Recorder) -> None:
         x = self._input_array(inputs)
-        state = _State(self.layout, batch, self.dtype)
         cols, widths, slices = self._probes_for(recorder.record)
-        args = self._arguments(state, self.edge_strategies(x), cols)
+        strategies = self.edge_strategies(x)
         bytes_per_step = max(1, batch * sum(widths) * 8)
         chunk = max(1, min(steps, CHUNK_BYTES // bytes_per_step))
+        # A run in one kernel call needs no sample's state afterwards, so each thread keeps the
+        # state of the tile it runs in rows of its own, which stay in its cache (W3 about a
+        # tenth faster, docs/numba.md). A run in chunks carries every sample's state across.
+        state, args = self._fresh_arguments(batch, strategies, cols, batch > 1 and chunk == steps)
         for t0 in range(0, steps, chunk):
             span = min(chunk, steps - t0)
             recs = self._call(t0, x[t0 : t0 + span], args, widths)
@@ -211,6 +217,11 @@ class NumbaSimulator(Simulator):
                     recorder.write(t0, name, var, block)
         if steps:
             nonzero = state.nonzero[:, : len(self.layout.names)]
+            if nonzero.min() < 0:
+                raise RuntimeError(
+                    "numba backend: a worker thread ran outside its state rows "
+                    f"(numba.get_thread_id() >= get_num_threads() = {_jit()[0].get_num_threads()})"
+                )
             self.density = nonzero.sum(axis=0) / (steps * batch * self.layout.size)
 
     def _reset_stream(self, batch: int) -> None:
@@ -262,14 +273,41 @@ class NumbaSimulator(Simulator):
         ]
         return _Probes(cols, widths, slices)
 
-    def _arguments(self, state: _State, strategies: np.ndarray, cols: np.ndarray) -> tuple:
-        """The kernel's arguments but t0, the input and the probe arrays (see ``_call``)."""
+    def _fresh_arguments(
+        self, batch: int, strategies: np.ndarray, cols: np.ndarray, scratch: bool
+    ) -> tuple[_State, tuple]:
+        """Fresh state for ``batch`` samples and the kernel's arguments with it; ``scratch``:
+        state rows per thread instead of per sample (``kernels.SCRATCH_STATE``)."""
+        rows = None
+        if scratch:
+            tile = self._tile_size(batch, strategies, self.layout.edge_rows)
+            rows = _jit()[0].get_num_threads() * tile
+        state = _State(self.layout, batch, self.dtype, rows)
+        return state, self._arguments(state, strategies, cols, scratch)
+
+    def _arguments(
+        self, state: _State, strategies: np.ndarray, cols: np.ndarray, scratch: bool = False
+    ) -> tuple:
+        """The kernel's arguments but t0, the input and the probe arrays (see ``_call``);
+        ``scratch``: ``state`` holds rows per thread (``kernels.SCRATCH_STATE``)."""
         lay = self.layout
+        kernels = _jit()[1]
         nodes, coeffs, synapses = self._kernel_args
         edges = (lay.edge_dst, lay.edge_rows, lay.edge_latency, lay.edge_indptr, strategies)
-        arrays = (state.v, state.cur, state.ref, state.out, state.buf, state.nonzero)
-        flags = _jit()[1].FLUSH_DENORMALS if self.flush_denormals else 0
+        arrays = (state.v, state.cur, state.ref, state.out, state.buf, state.nonzero, self._v_init)
+        flags = kernels.FLUSH_DENORMALS if self.flush_denormals else 0
+        if scratch:
+            flags |= kernels.SCRATCH_STATE
         return nodes, coeffs, edges, synapses, arrays, cols, flags
+
+    @staticmethod
+    def _tile_size(batch: int, strategies: np.ndarray, edge_rows: np.ndarray) -> int:
+        """Samples per tile: one, unless a dense push can share its passes over the weights;
+        then no larger than an even share of the batch per thread. The size changes no bit
+        (``kernels.tile``), only the speed."""
+        if batch > 1 and np.any(edge_rows & strategies):
+            return max(1, min(DENSE_TILE, -(-batch // _jit()[0].get_num_threads())))
+        return 1
 
     def _call(self, t0, x, args: tuple, widths) -> tuple[np.ndarray, ...]:
         """Run the kernel over ``x`` from step ``t0``; return the fresh [B, T, width] probe arrays
@@ -294,15 +332,9 @@ class NumbaSimulator(Simulator):
         if batch == 1:
             # Serially: a parallel region would wait at the thread barrier, which costs
             # milliseconds on a busy machine, at every streaming step.
-            kernels.tile(0, 1, t0, x, nodes, coeffs, edges, synapses, arrays, probes, flags)
+            kernels.tile(0, 1, 0, t0, x, nodes, coeffs, edges, synapses, arrays, probes, flags)
         else:
-            # Tiles of one sample unless a dense push can share its passes over the weights;
-            # then no larger than an even share of the batch per thread. The size changes no
-            # bit (kernels.tile), only the speed.
-            edge_rows, dense = edges[1], edges[4]
-            tile = 1
-            if np.any(edge_rows & dense):
-                tile = max(1, min(DENSE_TILE, -(-batch // numba.get_num_threads())))
+            tile = self._tile_size(batch, edges[4], edges[1])
             # One tile per chunk, handed out dynamically: with static halves, a thread that
             # the OS deschedules holds back half of the batch.
             with numba.parallel_chunksize(1):

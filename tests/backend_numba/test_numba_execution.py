@@ -160,6 +160,58 @@ def test_numba_run_in_several_kernel_calls_equals_one_call(monkeypatch):
         _assert_identical(whole, _run(graph, x[::-1]))
 
 
+def test_numba_run_keeps_state_rows_per_thread_not_per_sample(monkeypatch):
+    # A run in one kernel call allocates tile-size state rows per thread, not one per sample;
+    # every tile restarts its thread's rows, so each of 6 samples (event: tiles of one) must
+    # still match its own run alone, and a run in several calls (per-sample rows).
+    graph, x = _network()
+    rows = []
+    real_state = numba_simulator._State
+
+    def counting_state(layout, batch, dtype, rows_=None):
+        state = real_state(layout, batch, dtype, rows_)
+        rows.append((batch, state.v.shape[0], state.buf.shape[0], state.nonzero.shape[0]))
+        return state
+
+    monkeypatch.setattr(numba_simulator, "_State", counting_state)
+    one_call = _run(graph, x, strategy="event")
+    threads = numba.get_num_threads()
+    assert rows == [(6, threads, threads, 6)]
+    monkeypatch.setattr(numba_simulator, "CHUNK_BYTES", 1)  # one step per call
+    _assert_identical(one_call, _run(graph, x, strategy="event"))
+    assert rows[1] == (6, 6, 6, 6)
+    for b in (0, 5):
+        alone = _run(graph, x[:, b : b + 1], strategy="event")
+        np.testing.assert_array_equal(
+            np.asarray(alone.states["o"]["v"])[:, 0], np.asarray(one_call.states["o"]["v"])[:, b]
+        )
+
+
+def test_numba_thread_outside_its_state_rows_raises(monkeypatch):
+    # The kernel indexes state without bounds checks; a tile whose rows the caller did not
+    # allocate is refused (an exception cannot leave the parallel region, so it is flagged
+    # and raised after the call) instead of writing past the arrays.
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("numba has a single thread here (NUMBA_NUM_THREADS=1): every id is 0")
+    graph, x = _network()
+    sim = spikesim.compile(graph, "numba", strategy="event")
+    real_state = numba_simulator._State
+    monkeypatch.setattr(
+        numba_simulator,
+        "_State",
+        lambda layout, batch, dtype, rows=None: real_state(
+            layout, batch, dtype, None if rows is None else 1
+        ),
+    )
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(2)
+        with pytest.raises(RuntimeError, match="outside its state rows"):
+            sim.run(np.repeat(x, 40, axis=1))  # 240 tiles: thread 1 runs some of them
+    finally:
+        numba.set_num_threads(before)
+
+
 def test_numba_record_streamed_to_hdf5_equals_the_in_ram_record(tmp_path):
     # The kernel's sample-major probes reach an HDF5 record through [T, B, n] views.
     h5py = pytest.importorskip("h5py")
@@ -243,7 +295,7 @@ def test_numba_float_and_raster_inputs_share_one_compiled_kernel():
     for inputs in (x, x != 0):
         for batch in (1, 2):
             spikesim.compile(graph, "numba", dtype="float32").run(inputs[:, :batch])
-    for entry, x_at in ((kernels.tile, 3), (kernels.simulate, 1)):
+    for entry, x_at in ((kernels.tile, 4), (kernels.simulate, 1)):
         inputs = {str(signature[x_at]) for signature in entry.signatures}
         assert inputs == {"array(uint8, 3d, C)"}, (entry, inputs)
 
