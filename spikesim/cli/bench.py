@@ -20,7 +20,13 @@ WORKLOADS = ("w2", "w3")
 def register(subparsers) -> None:
     """Add the ``bench`` subcommand."""
     p = subparsers.add_parser("bench", help="time the standard workloads on the available backends")
-    p.add_argument("--workloads", nargs="+", choices=WORKLOADS, default=list(WORKLOADS))
+    p.add_argument(
+        "--workloads",
+        nargs="+",
+        choices=WORKLOADS,
+        default=list(WORKLOADS),
+        help="W2 shd-delay-inference and/or W3 lsm-reservoir, drawn from --seed (default: both)",
+    )
     p.add_argument(
         "--backends",
         nargs="+",
@@ -32,7 +38,9 @@ def register(subparsers) -> None:
     )
     p.add_argument("--repeats", type=int, default=3, help="timed runs; the median is shown")
     p.add_argument("--warmup", type=int, default=1, help="untimed runs first (JIT, caches)")
-    p.add_argument("--dtype", default="float64", choices=["float32", "float64"])
+    p.add_argument(
+        "--dtype", default="float64", choices=["float32", "float64"], help="simulation dtype"
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the drawn workloads")
     p.add_argument(
         "--budget",
