@@ -207,7 +207,7 @@ def test_numba_thread_outside_its_state_rows_raises(monkeypatch):
     try:
         numba.set_num_threads(2)
         with pytest.raises(RuntimeError, match="outside its state rows"):
-            sim.run(np.repeat(x, 40, axis=1))  # 240 tiles: thread 1 runs some of them
+            sim.run(np.repeat(x, 200, axis=1))  # 1200 tiles: thread 1 runs some of them
     finally:
         numba.set_num_threads(before)
 
