@@ -53,8 +53,8 @@ def simulate(t0, x, tile_size, nodes, coeffs, edges, synapses, state, probes, fl
     ``coeffs`` the per-neuron coefficients, ``synapses`` = (indptr, syn_offset, syn_weight),
     ``state`` = (v, i, ref, out, buf, nonzero, v_init) updated in place, ``probes`` the
     recording columns and the [B, T, width] arrays they index. ``flags``: ``FLUSH_DENORMALS``,
-    ``FLOAT_INPUT`` and ``SCRATCH_STATE`` bits; with ``SCRATCH_STATE`` the state arrays but
-    ``nonzero`` hold ``tile_size`` rows per thread (``get_num_threads()``), not one per sample.
+    ``FLOAT_INPUT`` and ``SCRATCH_STATE`` bits; with ``SCRATCH_STATE`` v, i, ref, out and buf
+    hold ``tile_size`` rows per thread (``get_num_threads()``), not one per sample.
     """
     batch = x.shape[1]
     scratch = (flags & SCRATCH_STATE) != 0
