@@ -229,7 +229,10 @@ class NumbaSimulator(Simulator):
         self._t = 0
         cols, self._stream_widths, self._stream_slices = self._probes_for(self.record)
         # Built once per stream: a step costs tens of microseconds, so rebuilding them showed.
-        self._stream_args = self._arguments(self._stream, self.edge_strategies(), cols)
+        strategies = self.edge_strategies()
+        self._stream_args = self._arguments(
+            self._stream, strategies, cols, self._tile_size(batch, strategies)
+        )
 
     def _step(self, inputs):
         x = self._input_array({name: a[None] for name, a in inputs.items()})
@@ -278,18 +281,22 @@ class NumbaSimulator(Simulator):
     ) -> tuple[_State, tuple]:
         """Fresh state for ``batch`` samples and the kernel's arguments with it; ``scratch``:
         state rows per thread instead of per sample (``kernels.SCRATCH_STATE``)."""
-        rows = None
-        if scratch:
-            tile = self._tile_size(batch, strategies, self.layout.edge_rows)
-            rows = _jit()[0].get_num_threads() * tile
+        tile = self._tile_size(batch, strategies)
+        rows = _jit()[0].get_num_threads() * tile if scratch else None
         state = _State(self.layout, batch, self.dtype, rows)
-        return state, self._arguments(state, strategies, cols, scratch)
+        return state, self._arguments(state, strategies, cols, tile, scratch)
 
     def _arguments(
-        self, state: _State, strategies: np.ndarray, cols: np.ndarray, scratch: bool = False
+        self,
+        state: _State,
+        strategies: np.ndarray,
+        cols: np.ndarray,
+        tile: int,
+        scratch: bool = False,
     ) -> tuple:
-        """The kernel's arguments but t0, the input and the probe arrays (see ``_call``);
-        ``scratch``: ``state`` holds rows per thread (``kernels.SCRATCH_STATE``)."""
+        """The kernel's arguments but t0, the input and the probe arrays (see ``_call``), with
+        ``tile`` samples per tile; ``scratch``: ``state`` holds that many rows per thread
+        (``kernels.SCRATCH_STATE``)."""
         lay = self.layout
         kernels = _jit()[1]
         nodes, coeffs, synapses = self._kernel_args
@@ -298,14 +305,13 @@ class NumbaSimulator(Simulator):
         flags = kernels.FLUSH_DENORMALS if self.flush_denormals else 0
         if scratch:
             flags |= kernels.SCRATCH_STATE
-        return nodes, coeffs, edges, synapses, arrays, cols, flags
+        return nodes, coeffs, edges, synapses, arrays, cols, tile, flags
 
-    @staticmethod
-    def _tile_size(batch: int, strategies: np.ndarray, edge_rows: np.ndarray) -> int:
+    def _tile_size(self, batch: int, strategies: np.ndarray) -> int:
         """Samples per tile: one, unless a dense push can share its passes over the weights;
         then no larger than an even share of the batch per thread. The size changes no bit
         (``kernels.tile``), only the speed."""
-        if batch > 1 and np.any(edge_rows & strategies):
+        if batch > 1 and np.any(self.layout.edge_rows & strategies):
             return max(1, min(DENSE_TILE, -(-batch // _jit()[0].get_num_threads())))
         return 1
 
@@ -323,7 +329,7 @@ class NumbaSimulator(Simulator):
             empty((batch, steps, widths[1]), self.dtype),
             empty((batch, steps, widths[2]), self.dtype),
         )
-        nodes, coeffs, edges, synapses, arrays, cols, flags = args
+        nodes, coeffs, edges, synapses, arrays, cols, tile, flags = args
         probes = (cols[0], cols[1], cols[2], *recs)
         # The kernel takes the input as bytes, a flag telling a spike raster from values.
         if x.dtype != np.uint8:
@@ -334,7 +340,6 @@ class NumbaSimulator(Simulator):
             # milliseconds on a busy machine, at every streaming step.
             kernels.tile(0, 1, 0, t0, x, nodes, coeffs, edges, synapses, arrays, probes, flags)
         else:
-            tile = self._tile_size(batch, edges[4], edges[1])
             # One tile per chunk, handed out dynamically: with static halves, a thread that
             # the OS deschedules holds back half of the batch.
             with numba.parallel_chunksize(1):
