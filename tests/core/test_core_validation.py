@@ -162,6 +162,49 @@ def test_step_input_errors_say_they_come_from_step():
         sim.step(np.ones((1, 4)))
 
 
+def _stepped_graph():
+    g = _graph()
+    g.connect("in", "h", np.array([[0.9, 0.0, 0.4], [0.3, 0.8, 0.0]]), delay=1)
+    return g
+
+
+@pytest.mark.parametrize("backend", ["reference", "numba"])
+@pytest.mark.parametrize("dtype", [np.bool_, np.float32, np.float64])
+def test_ready_step_arrays_skip_the_general_checks_and_give_the_same_steps(
+    backend, dtype, monkeypatch
+):
+    # A [B, N] array for the only Input takes a fast path; the dict form of the same values
+    # goes through normalise_inputs. Both must give the same trajectory, and the fast path
+    # must really skip normalise_inputs where the backend takes the dtype as it is.
+    import spikesim.simulator as simulator_module
+
+    x = (np.arange(8 * 2 * 3).reshape(8, 2, 3) % 3 == 0).astype(dtype)
+    record = {"h": ["spikes", "v"]}
+    general = spikesim.compile(_stepped_graph(), backend, record=record)
+    want = [general.step({"in": x[t]})["h"]["v"].copy() for t in range(8)]
+    ready = spikesim.compile(_stepped_graph(), backend, record=record)
+    takes_as_is = ready.native_inputs or dtype == np.float64
+    if takes_as_is:
+
+        def refuse(*args, **kwargs):
+            raise AssertionError("normalise_inputs was called for a ready step array")
+
+        monkeypatch.setattr(simulator_module, "normalise_inputs", refuse)
+    got = [ready.step(x[t])["h"]["v"].copy() for t in range(8)]
+    np.testing.assert_array_equal(np.array(got), np.array(want))
+    assert np.any(np.array(want) != 0)
+
+
+@pytest.mark.parametrize("backend", ["reference", "numba"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_step_rejects_non_finite_ready_arrays_as_the_general_check_does(backend, bad):
+    sim = spikesim.compile(_stepped_graph(), backend)
+    x_t = np.zeros((2, 3))
+    x_t[1, 2] = bad
+    with pytest.raises(GraphError, match=r"step\(\): inputs\['in'\]: contains NaN or inf"):
+        sim.step(x_t)
+
+
 def test_non_float_numpy_dtype_is_rejected_with_the_supported_list():
     with pytest.raises(UnsupportedFeatureError, match=r"precision .*int32.* \(supported: float32"):
         spikesim.compile(_graph(), "reference", dtype=np.int32)
