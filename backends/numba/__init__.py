@@ -35,7 +35,7 @@ def compile(graph: Graph, batch_size=None, dtype="float64", record=None, **optio
     from spikesim.backends.numba.simulator import NumbaSimulator
     from spikesim.errors import GraphError
 
-    known = {"strategy", "flush_denormals", "pipeline"}
+    known = {"strategy", "flush_denormals"}
     unknown = set(options) - known
     if unknown:
         raise GraphError(

@@ -34,17 +34,6 @@ FLUSH_DENORMALS = 1
 FLOAT_INPUT = 2
 #: ``flags`` bit: the state arrays hold rows per worker thread, not per sample (see ``tile``).
 SCRATCH_STATE = 4
-#: ``flags`` bit: one sample runs as two pipelined stages on two threads (see ``tile``).
-PIPELINE = 8
-#: Entries of a pipelined run's ``sync`` array: the stage counter, stage 0's progress (steps
-#: done), the split (first node of stage 1), and from ``STAGED`` on, per node, its slot in the
-#: staging arrays or -1, then the number of slots. The two counters that threads write lie a
-#: cache line apart.
-CLAIM, PROGRESS, SPLIT, STAGED = 0, 8, 16, 24
-#: Spin-wait iterations of stage 1 between two yields of its thread (about 0.1-0.3 ms).
-YIELD_EVERY = 4096
-#: ``sched_yield`` exists in the C library of these systems; elsewhere stage 1 only spins.
-POSIX = platform.system() in ("Linux", "Darwin")
 #: MXCSR's flush-to-zero (bit 15) and denormals-are-zero (bit 6) bits.
 FTZ_DAZ = 0x8040
 #: The floating-point mode is x86's MXCSR; elsewhere the fp-mode helpers do nothing (the
@@ -53,7 +42,7 @@ X86 = platform.machine().lower() in ("x86_64", "amd64", "i386", "i686")
 
 
 @njit(cache=True, parallel=True)
-def simulate(t0, x, tile_size, nodes, coeffs, edges, synapses, state, probes, pipe, flags):
+def simulate(t0, x, tile_size, nodes, coeffs, edges, synapses, state, probes, flags):
     """Advance every sample by ``x.shape[0]`` steps, the first being global step ``t0``.
 
     ``x`` [T, B, bytes] holds the input values as bytes: a uint8 spike raster, or with
@@ -63,51 +52,27 @@ def simulate(t0, x, tile_size, nodes, coeffs, edges, synapses, state, probes, pi
     ``NumbaSimulator._call``: ``nodes`` and ``edges`` the int64 arrays of the Layout,
     ``coeffs`` the per-neuron coefficients, ``synapses`` = (indptr, syn_offset, syn_weight),
     ``state`` = (v, i, ref, out, buf, nonzero, v_init) updated in place, ``probes`` the
-    recording columns and the [B, T, width] arrays they index, ``pipe`` = (sync, staged
-    values, staged active lists) for ``PIPELINE``. ``flags``: ``FLUSH_DENORMALS``,
-    ``FLOAT_INPUT``, ``SCRATCH_STATE`` and ``PIPELINE`` bits; with ``SCRATCH_STATE`` v, i,
-    ref, out and buf hold ``tile_size`` rows per thread (``get_num_threads()``), not one per
-    sample. With ``PIPELINE`` the batch is one sample, run as two stages (see ``tile``).
+    recording columns and the [B, T, width] arrays they index. ``flags``: ``FLUSH_DENORMALS``,
+    ``FLOAT_INPUT`` and ``SCRATCH_STATE`` bits; with ``SCRATCH_STATE`` v, i, ref, out and buf
+    hold ``tile_size`` rows per thread (``get_num_threads()``), not one per sample.
     """
     batch = x.shape[1]
     scratch = (flags & SCRATCH_STATE) != 0
-    pipelined = (flags & PIPELINE) != 0
-    tiles = 2 if pipelined else (batch + tile_size - 1) // tile_size
-    for g in prange(tiles):
-        if pipelined:
-            # Stages go to threads in the order they arrive, not by g. Stage 0 never waits,
-            # so stage 1's waits end whatever the schedule, even with one thread running
-            # both iterations in either order.
-            stage = _fetch_add(pipe[0], CLAIM)
-            first, count, row0 = np.int64(0), np.int64(1), np.int64(0)
-        else:
-            stage = np.int64(-1)
-            # int64: the prange index is unsigned after parfor lowering, and a second index
-            # type would compile the whole time loop twice.
-            first = np.int64(g) * tile_size
-            count = min(tile_size, batch - first)
-            # get_thread_id() is unique among the threads running now, in
-            # [0, get_num_threads()).
-            row0 = np.int64(get_thread_id()) * tile_size if scratch else first
-        tile(first, count, row0, t0, x, nodes, coeffs, edges, synapses, state, probes, pipe,
-             stage, flags)  # fmt: skip
+    for g in prange((batch + tile_size - 1) // tile_size):
+        # int64: the prange index is unsigned after parfor lowering, and a second index type
+        # would compile the whole time loop twice.
+        first = np.int64(g) * tile_size
+        # get_thread_id() is unique among the threads running now, in [0, get_num_threads()).
+        row0 = np.int64(get_thread_id()) * tile_size if scratch else first
+        tile(first, min(tile_size, batch - first), row0, t0, x, nodes, coeffs, edges,
+             synapses, state, probes, flags)  # fmt: skip
 
 
 @njit(cache=True)
-def tile(b0, nb, row0, t0, x, nodes, coeffs, edges, synapses, state, probes, pipe, stage, flags):
+def tile(b0, nb, row0, t0, x, nodes, coeffs, edges, synapses, state, probes, flags):
     """The time loop of samples ``b0 .. b0 + nb - 1``, whose state is in rows ``row0 ..
     row0 + nb - 1`` of the state arrays: every node in update order, then its outgoing pushes.
-    Called per tile by ``simulate``, and directly (``row0`` = ``b0`` = 0, ``stage`` = -1) for
-    a batch of one.
-
-    ``stage`` 0 or 1 (``PIPELINE``, one sample): the nodes before ``sync[SPLIT]`` run on the
-    thread of stage 0, the others on that of stage 1, and no edge leads back from the second
-    part to the first. Stage 0 pushes only into its own nodes; for every node whose edges
-    lead into stage 1 it stages each step's outputs (values and active list, ``pipe``) and
-    publishes its progress once its last node has finished a step. Stage 1 replays those
-    pushes from the staging arrays, waiting for that progress, at the point of the update
-    order where the node stands. So every cell still gets the same terms in the same order,
-    and each thread writes only its own nodes' state, windows and probes.
+    Called per tile by ``simulate``, and directly (``row0`` = ``b0`` = 0) for a batch of one.
 
     With ``SCRATCH_STATE`` in ``flags`` the rows belong to the thread, not to the samples: they
     restart from the initial state here (v from ``v_init``, the rest zero), and hold the
@@ -142,7 +107,6 @@ def tile(b0, nb, row0, t0, x, nodes, coeffs, edges, synapses, state, probes, pip
     indptr, syn_offset, syn_weight = synapses
     v, cur, ref, out, buf, nonzero, v_init = state
     col_s, col_v, col_i, rec_s, rec_v, rec_i = probes
-    sync, staged_values, staged_active = pipe
     # The state is used flat, row r's neuron j at r * n_neurons + j, taken once. Inside the
     # time loop nothing is sliced: a slice is a new reference to its parent array, and counting
     # references is an atomic on a counter that every thread shares (the parents hold every
@@ -181,15 +145,6 @@ def tile(b0, nb, row0, t0, x, nodes, coeffs, edges, synapses, state, probes, pip
         # region, so the tile is left undone and marked, and the caller raises.
         nonzero[b0, 0] = -1
         return
-    # Nodes split..n_nodes - 1 belong to stage 1; without a pipeline every node is stage -1's.
-    split = sync[SPLIT] if stage >= 0 else n_nodes
-    staged_row = width + COMPACT_LANES  # an active list, then its length
-    if stage >= 0 and (
-        staged_values.size < sync[STAGED + n_nodes] * x.shape[0] * width
-        or staged_active.size < sync[STAGED + n_nodes] * x.shape[0] * staged_row
-    ):
-        nonzero[b0, 0] = -2  # staging smaller than the staged nodes need: refuse, as above
-        return
     if flags & SCRATCH_STATE:
         _restart_rows(row0, nb, v_init, vf, cf, rf, of, bf, n_neurons, n_buffer)
     chunk_start = 0
@@ -203,23 +158,13 @@ def tile(b0, nb, row0, t0, x, nodes, coeffs, edges, synapses, state, probes, pip
         span = min(x.shape[0] - chunk_start, max_span)
         for k in range(n_nodes):
             if kind[k] != INPUT:
-                # Each stage moves the windows of its own nodes only (their readers).
-                own = stage < 0 or (k >= split) == (stage == 1)
-                if own and depth[k] > 1 and t > 0 and t % horizon[k] == 0:
+                if depth[k] > 1 and t > 0 and t % horizon[k] == 0:
                     for r in range(row0, row0 + nb):
                         _advance_window(
                             bf, r * n_buffer + buf_offset[k], depth[k], horizon[k], stride[k]
                         )
                 span = min(span, horizon[k] - t % horizon[k])
-        if stage == 0:
-            # Stage 1 can start only once stage 0 has finished a step: its chunks start short
-            # and double (1, 1, 2, 4, ... steps). Shorter chunks never change a bit.
-            span = min(span, max(1, chunk_start))
         for k in range(n_nodes):
-            # Stage 1 replays the pushes of stage 0's staged nodes into its own.
-            replay = stage == 1 and k < split and sync[STAGED + k] >= 0
-            if not (stage < 0 or (k >= split) == (stage == 1) or replay):
-                continue
             # A population whose coefficients are all equal updates with them as scalars: the
             # same arithmetic, without eight coefficient loads per neuron (4-12 % of W2 and W3).
             n, off = size[k], offset[k]
@@ -230,22 +175,7 @@ def tile(b0, nb, row0, t0, x, nodes, coeffs, edges, synapses, state, probes, pip
             )  # fmt: skip
             for s in range(chunk_start, chunk_start + span):
                 t = t0 + s
-                # This node's staging row for step s, or -1 when it is not staged.
-                slot = sync[STAGED + k] if stage >= 0 else -1
-                staged = slot * x.shape[0] + s if slot >= 0 else -1
-                if replay:
-                    waited = 0
-                    while _load_acquire(sync, PROGRESS) <= s:
-                        waited += 1
-                        # Spin, but give the core up now and then: on a busy machine stage 0
-                        # may be waiting for it.
-                        if waited % YIELD_EVERY == 0:
-                            _yield_thread()
-                        else:
-                            _pause()
-                    n_active[0] = _unstage(staged_values, staged_active, staged, width, n,
-                                           values, active)  # fmt: skip
-                for bi in range(0 if replay else nb):
+                for bi in range(nb):
                     b, row = b0 + bi, bi * width
                     if kind[k] == INPUT:
                         if float_input:
@@ -280,15 +210,10 @@ def tile(b0, nb, row0, t0, x, nodes, coeffs, edges, synapses, state, probes, pip
                                 flat_i[u(at + j)] = cf[u(at_state + j)]
                     n_active[bi] = _compact(values, row, n, active)
                     nonzero_counts[bi * n_nodes + k] += n_active[bi]
-                if stage == 0 and staged >= 0:
-                    _stage(staged_values, staged_active, staged, width, n, values, active,
-                           n_active[0])  # fmt: skip
                 # The pushes, edge by edge in order, each for the whole tile: every cell still
                 # gets its terms in the order of a sample alone.
                 for e in range(src_ptr[k], src_ptr[k + 1]):
                     d = edge_dst[e]
-                    if stage >= 0 and (d >= split) != (stage == 1):
-                        continue  # the other stage's target
                     slot = row0 * n_buffer + buf_offset[d] + (t % horizon[d]) * stride[d]
                     dense = edge_dense[e] != 0
                     if edge_rows[e]:
@@ -301,13 +226,10 @@ def tile(b0, nb, row0, t0, x, nodes, coeffs, edges, synapses, state, probes, pip
                                            slot + bi * n_buffer, edge_indptr[e], indptr,
                                            syn_offset, syn_weight, values, active,
                                            bf)  # fmt: skip
-                if stage == 0 and k == split - 1:
-                    _store_release(sync, PROGRESS, s + 1)
         chunk_start += span
     for bi in range(nb):
         for k in range(n_nodes):
-            if stage < 0 or (k >= split) == (stage == 1):
-                nonzero[b0 + bi, k] += nonzero_counts[bi * n_nodes + k]
+            nonzero[b0 + bi, k] += nonzero_counts[bi * n_nodes + k]
     if flags & FLUSH_DENORMALS:
         _write_fp_mode(saved_fp_mode)
 
@@ -431,31 +353,6 @@ def u(i):
 def _copy_input(x, s, b, col, n, values, row):
     for j in range(n):
         values[u(row + j)] = x[u(s), u(b), u(col + j)]
-
-
-@njit(cache=True, inline="always")
-def _stage(staged_values, staged_active, staged, width, n, values, active, n_active):
-    """Keep one step's outputs ``values[:n]`` and active list (``n_active`` of ``active``) of
-    a staged node in staging row ``staged``, for stage 1 to replay."""
-    at_values, at_active = staged * width, staged * (width + COMPACT_LANES)
-    for j in range(n):
-        staged_values[u(at_values + j)] = values[u(j)]
-    for a in range(n_active):
-        staged_active[u(at_active + a)] = active[u(a)]
-    staged_active[u(at_active + width)] = n_active
-
-
-@njit(cache=True, inline="always")
-def _unstage(staged_values, staged_active, staged, width, n, values, active):
-    """Load staging row ``staged`` into ``values[:n]`` and ``active``; return the list's
-    length."""
-    at_values, at_active = staged * width, staged * (width + COMPACT_LANES)
-    for j in range(n):
-        values[u(j)] = staged_values[u(at_values + j)]
-    n_active = np.int64(staged_active[u(at_active + width)])
-    for a in range(n_active):
-        active[u(a)] = staged_active[u(at_active + a)]
-    return n_active
 
 
 # Called, not inlined: ``tile`` uses two specialisations (per-neuron vectors and scalars),
@@ -636,76 +533,3 @@ def _write_fp_mode(typingctx, mode):
         return context.get_dummy_value()
 
     return types.none(types.int64), codegen
-
-
-def _element(context, builder, signature, args):
-    """Pointer to ``array[index]`` of an intrinsic's first two arguments."""
-    data = context.make_array(signature.args[0])(context, builder, args[0]).data
-    index = context.cast(builder, args[1], signature.args[1], types.intp)
-    return builder.gep(data, [index])
-
-
-@intrinsic
-def _fetch_add(typingctx, array, index):
-    """``array[index] += 1`` atomically (int64); return the value before."""
-
-    def codegen(context, builder, signature, args):
-        one = ir.Constant(ir.IntType(64), 1)
-        return builder.atomic_rmw(
-            "add", _element(context, builder, signature, args), one, "seq_cst"
-        )
-
-    return types.int64(array, index), codegen
-
-
-@intrinsic
-def _load_acquire(typingctx, array, index):
-    """``array[index]`` (int64) with acquire ordering: what was written before the matching
-    release store is visible after it."""
-
-    def codegen(context, builder, signature, args):
-        return builder.load_atomic(_element(context, builder, signature, args), "acquire", 8)
-
-    return types.int64(array, index), codegen
-
-
-@intrinsic
-def _store_release(typingctx, array, index, value):
-    """``array[index] = value`` (int64) with release ordering."""
-
-    def codegen(context, builder, signature, args):
-        value = context.cast(builder, args[2], signature.args[2], types.int64)
-        builder.store_atomic(value, _element(context, builder, signature, args), "release", 8)
-        return context.get_dummy_value()
-
-    return types.none(array, index, value), codegen
-
-
-@intrinsic
-def _yield_thread(typingctx):
-    """Let the OS run another thread on this core (``sched_yield``; nothing elsewhere)."""
-
-    def codegen(context, builder, signature, args):
-        if POSIX:
-            fn = cgutils.get_or_insert_function(
-                builder.module, ir.FunctionType(ir.IntType(32), []), "sched_yield"
-            )
-            builder.call(fn, [])
-        return context.get_dummy_value()
-
-    return types.none(), codegen
-
-
-@intrinsic
-def _pause(typingctx):
-    """A spin-wait hint (x86 ``pause``; nothing elsewhere)."""
-
-    def codegen(context, builder, signature, args):
-        if X86:
-            fn = cgutils.get_or_insert_function(
-                builder.module, ir.FunctionType(ir.VoidType(), []), "llvm.x86.sse2.pause"
-            )
-            builder.call(fn, [])
-        return context.get_dummy_value()
-
-    return types.none(), codegen

@@ -37,12 +37,6 @@ DENSE_TILE = 16
 #: Record at most this many bytes per kernel call; longer runs are simulated in chunks.
 CHUNK_BYTES = 256 * 2**20
 
-#: A batch of one runs as two pipelined stages (``kernels.PIPELINE``) when the busier stage
-#: is expected to carry at most this share of the pushed synapses (a speedup of 1.25 or more).
-PIPELINE_SHARE = 0.8
-#: Most bytes of staged outputs per kernel call of a pipelined run; longer runs take several.
-STAGING_BYTES = 16 * 2**20
-
 #: Input values sampled (at most) to measure an input's density for ``auto``.
 DENSITY_SAMPLE = 2**16
 
@@ -95,20 +89,6 @@ class _Probes(NamedTuple):
     slices: list[tuple[str, str, int, int, int]]
 
 
-class _Pipeline(NamedTuple):
-    """A batch of one as two stages (``kernels.PIPELINE``): nodes before ``split`` on one
-    thread, the rest on another; the ``staged`` nodes' outputs pass between them in rows of
-    ``width`` values (``kernels.tile``'s scratch rows)."""
-
-    split: int
-    staged: np.ndarray
-    width: int
-
-    def staged_bytes_per_step(self, dtype) -> int:
-        """Bytes of staging one step needs (values, and active lists padded by 16 int32)."""
-        return self.staged.size * (self.width * np.dtype(dtype).itemsize + (self.width + 16) * 4)
-
-
 class _State:
     """State arrays: v, i, refractory counter, outputs and windows in ``rows`` rows (one per
     sample, or with ``kernels.SCRATCH_STATE`` ``tile_size`` per thread), nonzero counts in one
@@ -144,7 +124,6 @@ class NumbaSimulator(Simulator):
         record=None,
         strategy: str = "auto",
         flush_denormals: bool = False,
-        pipeline: bool = True,
     ) -> None:
         super().__init__(graph, batch_size, dtype, record)
         if strategy not in STRATEGIES:
@@ -160,13 +139,7 @@ class NumbaSimulator(Simulator):
                 "numba backend: option flush_denormals is supported on x86-64 only "
                 f"(this machine: {platform.machine()})"
             )
-        if not isinstance(pipeline, bool):
-            raise GraphError(
-                f"numba backend: option pipeline must be True or False, got {pipeline!r}"
-            )
         self.strategy = strategy
-        #: A batch of one may run as two pipelined stages on two threads (``_pipeline_plan``).
-        self.pipeline = pipeline
         #: Subnormal numbers become zero while the kernel runs (faster, not bit-exact).
         self.flush_denormals = flush_denormals
         self.layout = lay = build_layout(graph, self.order, self.dtype)
@@ -179,10 +152,6 @@ class NumbaSimulator(Simulator):
             (k, lay.input_col[k], lay.size[k]) for k in np.flatnonzero(lay.kind == INPUT)
         ]
         self._probe_cache: dict[tuple, _Probes] = {}
-        # What non-pipelined calls pass for the pipeline's arrays (never read).
-        self._no_pipe = (np.zeros(1, np.int64), np.zeros(0, self.dtype), np.zeros(0, np.int32))
-        # ``_pipeline_plan`` by whether the densities were measured.
-        self._plans: dict[bool, _Pipeline | None] = {}
         # What the kernel restarts per-thread state rows from (``kernels.SCRATCH_STATE``).
         self._v_init = np.ascontiguousarray(lay.coeff["v_init"], dtype=self.dtype)
         self._kernel_args = (
@@ -234,17 +203,13 @@ class NumbaSimulator(Simulator):
         strategies = self.edge_strategies(x)
         bytes_per_step = max(1, batch * sum(widths) * 8)
         chunk = max(1, min(steps, CHUNK_BYTES // bytes_per_step))
-        plan = self._pipeline_plan() if batch == 1 and steps > 1 else None
-        if plan is not None:
-            chunk = min(chunk, max(1, STAGING_BYTES // plan.staged_bytes_per_step(self.dtype)))
         # A run in one kernel call needs no sample's state afterwards, so each thread keeps the
         # state of the tile it runs in rows of its own, which stay in its cache (W3 about a
         # tenth faster, docs/numba.md). A run in chunks carries every sample's state across.
         state, args = self._fresh_arguments(batch, strategies, cols, batch > 1 and chunk == steps)
         for t0 in range(0, steps, chunk):
             span = min(chunk, steps - t0)
-            pipe = None if plan is None else self._pipe(plan, span)
-            recs = self._call(t0, x[t0 : t0 + span], args, widths, pipe)
+            recs = self._call(t0, x[t0 : t0 + span], args, widths)
             for (name, var), block in self._split(recs, slices).items():
                 if span == steps:
                     recorder.adopt(name, var, block)  # the kernel's fresh array: no copy
@@ -252,11 +217,6 @@ class NumbaSimulator(Simulator):
                     recorder.write(t0, name, var, block)
         if steps:
             nonzero = state.nonzero[:, : len(self.layout.names)]
-            if nonzero.min() == -2:
-                raise RuntimeError(
-                    "numba backend: the pipeline's staging arrays are smaller than the kernel "
-                    "needs"
-                )
             if nonzero.min() < 0:
                 raise RuntimeError(
                     "numba backend: a worker thread ran outside its state rows "
@@ -282,59 +242,6 @@ class NumbaSimulator(Simulator):
         for name, var, v, start, n in self._stream_slices:
             values.setdefault(name, {})[var] = recs[v][:, 0, start : start + n]
         return values
-
-    # -- pipelined batch of one -----------------------------------------------------------------
-
-    def _pipeline_plan(self) -> _Pipeline | None:
-        """How a batch of one runs as two pipelined stages (``kernels.PIPELINE``), or None.
-
-        Stage 0 runs nodes ``[0, split)`` and stage 1 the rest, so no edge may lead from a node
-        at or after the split to one before it. An edge's work is its pushed synapses (a rows
-        edge's whole matrix) times its source's measured density; the pushes into stage 1 run
-        on stage 1. The split that leaves the busier stage the least work is taken if that is
-        at most ``PIPELINE_SHARE`` of the whole. Decided twice per simulator: before any run
-        (density 1 everywhere), then once on the first measured densities, so that a batch-1
-        run does not pay for it (about 10 µs) every time.
-        """
-        if not self.pipeline or _jit()[0].get_num_threads() < 2:
-            return None
-        measured = self.density is not None
-        if measured not in self._plans:
-            self._plans[measured] = self._plan_for(self.density)
-        return self._plans[measured]
-
-    def _plan_for(self, density: np.ndarray | None) -> _Pipeline | None:
-        lay, src, dst = self.layout, self._edge_src, self.layout.edge_dst
-        splits = [k for k in range(1, len(lay.names)) if not np.any((src >= k) & (dst < k))]
-        if not splits:
-            return None
-        first = lay.indptr[lay.edge_indptr]
-        synapses = (lay.indptr[lay.edge_indptr + lay.size[src]] - first).astype(np.float64)
-        work = synapses * (1.0 if density is None else density[src])
-        into_first = np.array([work[dst < split].sum() for split in splits])
-        loads = np.maximum(into_first, work.sum() - into_first)
-        best = int(np.argmin(loads))
-        if loads[best] > PIPELINE_SHARE * work.sum():
-            return None
-        split = splits[best]
-        staged = np.unique(src[(src < split) & (dst >= split)])
-        lanes = _jit()[1].COMPACT_LANES
-        width = -(-max(1, int(lay.size.max())) // lanes) * lanes  # ``kernels.tile``'s rows
-        return _Pipeline(split, staged, width)
-
-    def _pipe(self, plan: _Pipeline, steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """A pipelined call's (sync, staged values, staged active lists) for ``steps`` steps
-        (the layout in ``kernels``: ``CLAIM``, ``PROGRESS``, ``SPLIT``, ``STAGED``)."""
-        kernels = _jit()[1]
-        n_nodes, slots = len(self.layout.names), plan.staged.size
-        sync = np.zeros(kernels.STAGED + n_nodes + 1, np.int64)
-        sync[kernels.SPLIT] = plan.split
-        sync[kernels.STAGED : kernels.STAGED + n_nodes] = -1
-        sync[kernels.STAGED + plan.staged] = np.arange(slots)
-        sync[kernels.STAGED + n_nodes] = slots
-        values = np.empty(slots * steps * plan.width, self.dtype)
-        active = np.empty(slots * steps * (plan.width + kernels.COMPACT_LANES), np.int32)
-        return sync, values, active
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -408,10 +315,9 @@ class NumbaSimulator(Simulator):
             return max(1, min(DENSE_TILE, -(-batch // _jit()[0].get_num_threads())))
         return 1
 
-    def _call(self, t0, x, args: tuple, widths, pipe=None) -> tuple[np.ndarray, ...]:
+    def _call(self, t0, x, args: tuple, widths) -> tuple[np.ndarray, ...]:
         """Run the kernel over ``x`` from step ``t0``; return the fresh [B, T, width] probe arrays
-        (sample-major, see ``kernels.tile``). ``pipe`` (``_pipe``): one sample as two pipelined
-        stages."""
+        (sample-major, see ``kernels.tile``)."""
         numba, kernels = _jit()
         steps, batch = x.shape[0], x.shape[1]
         # Not zeroed: the kernel writes every recorded column at every step, and the padding
@@ -429,19 +335,15 @@ class NumbaSimulator(Simulator):
         if x.dtype != np.uint8:
             flags |= kernels.FLOAT_INPUT
         x = x.view(np.uint8)
-        if pipe is not None:
-            flags |= kernels.PIPELINE
-        elif batch == 1:
+        if batch == 1:
             # Serially: a parallel region would wait at the thread barrier, which costs
             # milliseconds on a busy machine, at every streaming step.
-            kernels.tile(0, 1, 0, t0, x, nodes, coeffs, edges, synapses, arrays, probes,
-                         self._no_pipe, -1, flags)  # fmt: skip
-            return recs
-        # One tile (or stage) per chunk, handed out dynamically: with static halves, a thread
-        # that the OS deschedules holds back half of the batch.
-        with numba.parallel_chunksize(1):
-            kernels.simulate(t0, x, tile, nodes, coeffs, edges, synapses, arrays, probes,
-                             self._no_pipe if pipe is None else pipe, flags)  # fmt: skip
+            kernels.tile(0, 1, 0, t0, x, nodes, coeffs, edges, synapses, arrays, probes, flags)
+        else:
+            # One tile per chunk, handed out dynamically: with static halves, a thread that
+            # the OS deschedules holds back half of the batch.
+            with numba.parallel_chunksize(1):
+                kernels.simulate(t0, x, tile, nodes, coeffs, edges, synapses, arrays, probes, flags)
         return recs
 
     @staticmethod
