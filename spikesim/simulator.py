@@ -45,7 +45,7 @@ class Simulator(ABC):
         self._streaming = False
         names = graph.inputs()
         # The one Input's (name, size) when there is exactly one: a ready array for it skips
-        # the general input checks in ``step`` (they cost a visible share of a fast step).
+        # the general input checks (they cost a visible share of a step or of a short run).
         self._sole_input = (names[0], graph.nodes[names[0]].size) if len(names) == 1 else None
 
     # -- public API ----------------------------------------------------------------------------
@@ -63,9 +63,13 @@ class Simulator(ABC):
         bare value for a single-input graph). ``record`` overrides the compile-time probes;
         ``record_to`` streams the record to an HDF5 file instead of RAM.
         """
-        arrays, steps, batch = normalise_inputs(
-            self.graph, inputs, n_steps, keep_dtypes=self.native_inputs
-        )
+        arrays = self._ready_input(inputs, 3)
+        if arrays is None:
+            arrays, steps, batch = normalise_inputs(
+                self.graph, inputs, n_steps, keep_dtypes=self.native_inputs
+            )
+        else:
+            steps, batch = inputs.shape[:2]
         self._check_batch(batch)
         probes = self.record if record is None else resolve_record(self.graph, record)
         recorder = Recorder(self.graph, probes, steps, batch, self.dtype or np.float64, record_to)
@@ -82,7 +86,7 @@ class Simulator(ABC):
 
         Returns {population: {var: [B, N]}} for the compile-time probes.
         """
-        arrays = self._ready_step_input(x_t)
+        arrays = self._ready_input(x_t, 2)
         if arrays is None:
             arrays = self._checked_step_input(x_t)
         batch = next(iter(arrays.values())).shape[1]
@@ -92,19 +96,20 @@ class Simulator(ABC):
             self._streaming, self._stream_batch = True, batch
         return self._step({name: a[0] for name, a in arrays.items()})
 
-    def _ready_step_input(self, x_t) -> dict[str, np.ndarray] | None:
-        """{input: [1, B, N]} for the common streaming case: the graph's only Input given as a
-        finite [B, N] array of a dtype the backend takes as it is. ``None`` otherwise, and the
-        general checks (which also word the errors) take over."""
-        if self._sole_input is None or type(x_t) is not np.ndarray or x_t.ndim != 2:
+    def _ready_input(self, x, ndim: int) -> dict[str, np.ndarray] | None:
+        """{input: [T, B, N]} for the common case that needs none of ``normalise_inputs``: the
+        graph's only Input given as a finite array of a dtype the backend takes as it is, with
+        ``ndim`` axes ([T, B, N] for ``run``, [B, N] for ``step``, which gets T = 1). ``None``
+        otherwise, and the general checks (which also word the errors) take over."""
+        if self._sole_input is None or type(x) is not np.ndarray or x.ndim != ndim:
             return None
         name, size = self._sole_input
-        kept = x_t.dtype in KEPT_DTYPES if self.native_inputs else x_t.dtype == np.float64
-        if not kept or x_t.shape[1] != size:
+        kept = x.dtype in KEPT_DTYPES if self.native_inputs else x.dtype == np.float64
+        if not kept or x.shape[-1] != size:
             return None
-        if x_t.dtype.kind == "f" and not np.isfinite(x_t).all():
+        if x.dtype.kind == "f" and not np.isfinite(x).all():
             return None
-        return {name: x_t[None]}
+        return {name: x if ndim == 3 else x[None]}
 
     def _checked_step_input(self, x_t) -> dict[str, np.ndarray]:
         """{input: [1, B, N]} from any input ``step`` accepts, through ``normalise_inputs``."""

@@ -196,6 +196,35 @@ def test_ready_step_arrays_skip_the_general_checks_and_give_the_same_steps(
 
 
 @pytest.mark.parametrize("backend", ["reference", "numba"])
+@pytest.mark.parametrize("dtype", [np.bool_, np.uint8, np.float32, np.float64])
+def test_ready_run_arrays_skip_the_general_checks_and_give_the_same_run(
+    backend, dtype, monkeypatch
+):
+    # The same fast path for run(): a [T, B, N] array for the only Input.
+    import spikesim.simulator as simulator_module
+
+    x = (np.arange(8 * 2 * 3).reshape(8, 2, 3) % 3 == 0).astype(dtype)
+    record = {"h": ["spikes", "v"]}
+    want = spikesim.compile(_stepped_graph(), backend, record=record).run({"in": x})
+    sim = spikesim.compile(_stepped_graph(), backend, record=record)
+    if sim.native_inputs or dtype == np.float64:
+
+        def refuse(*args, **kwargs):
+            raise AssertionError("normalise_inputs was called for a ready run array")
+
+        monkeypatch.setattr(simulator_module, "normalise_inputs", refuse)
+    got = sim.run(x)
+    np.testing.assert_array_equal(got.states["h"]["v"], want.states["h"]["v"])
+    np.testing.assert_array_equal(got.spikes["h"], want.spikes["h"])
+    assert np.any(want.states["h"]["v"] != 0)
+    bad = np.zeros((4, 1, 3))
+    bad[2, 0, 1] = np.nan
+    monkeypatch.undo()
+    with pytest.raises(GraphError, match=r"inputs\['in'\]: contains NaN or inf"):
+        sim.run(bad)
+
+
+@pytest.mark.parametrize("backend", ["reference", "numba"])
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
 def test_step_rejects_non_finite_ready_arrays_as_the_general_check_does(backend, bad):
     sim = spikesim.compile(_stepped_graph(), backend)
