@@ -99,7 +99,8 @@ class Simulator(ABC):
     def _ready_input(self, x, ndim: int) -> dict[str, np.ndarray] | None:
         """{input: [T, B, N]} for the common case that needs none of ``normalise_inputs``: the
         graph's only Input given as a finite array of a dtype the backend takes as it is, with
-        ``ndim`` axes ([T, B, N] for ``run``, [B, N] for ``step``, which gets T = 1). ``None``
+        ``ndim`` axes ([T, B, N] for ``run``, [B, N] for ``step``, which gets T = 1); a copy for
+        backends that take float64 only, as the general checks give them one. ``None``
         otherwise, and the general checks (which also word the errors) take over."""
         if self._sole_input is None or type(x) is not np.ndarray or x.ndim != ndim:
             return None
@@ -109,6 +110,10 @@ class Simulator(ABC):
             return None
         if x.dtype.kind == "f" and not np.isfinite(x).all():
             return None
+        if not self.native_inputs:
+            # A copy, as the general checks make one: the Lava and fixed-point backends keep
+            # every step's input, and a caller may refill the same array for the next step.
+            x = x.copy()
         return {name: x if ndim == 3 else x[None]}
 
     def _checked_step_input(self, x_t) -> dict[str, np.ndarray]:

@@ -224,6 +224,30 @@ def test_ready_run_arrays_skip_the_general_checks_and_give_the_same_run(
         sim.run(bad)
 
 
+@pytest.mark.parametrize(
+    ("backend", "dtype"),
+    [("reference", "float64"), ("numba", "float64"), ("numba", "float32"), ("numba", "fixed")],
+)
+def test_step_with_one_array_refilled_every_step_equals_run(backend, dtype):
+    # Streaming code often refills one buffer per step. Backends that keep every step's input
+    # (fixed-point numba and Lava re-run the stream) must not see the earlier steps change.
+    from spikesim.conformance.fixed import generate_fixed_case
+
+    if dtype == "fixed":
+        case = generate_fixed_case(7)
+        graph, x = case.graph, np.asarray(case.inputs["in"], np.float64)
+    else:
+        graph = _stepped_graph()
+        x = (np.arange(12 * 2 * 3).reshape(12, 2, 3) % 5 == 0).astype(np.float64)
+    pop = [name for name, _ in graph.populations()][-1]
+    sim = spikesim.compile(graph, backend, dtype=dtype, record={pop: ["v"]})
+    whole = np.asarray(sim.run(x).states[pop]["v"])
+    buffer = np.empty_like(x[0])
+    for t in range(x.shape[0]):
+        buffer[:] = x[t]
+        np.testing.assert_array_equal(sim.step(buffer)[pop]["v"], whole[t], err_msg=f"step {t}")
+
+
 @pytest.mark.parametrize("backend", ["reference", "numba"])
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
 def test_step_rejects_non_finite_ready_arrays_as_the_general_check_does(backend, bad):
