@@ -25,14 +25,13 @@ import numpy as np
 import spikesim
 from spikesim.hardware.loihi_quantise import quantise
 from spikesim.io.atomic import atomic_open
-from spikesim.workloads import graph_for, synthetic_w2
+from spikesim.workloads import graph_for, load_workload, synthetic_w2
 
 
-def load_workload(path: Path | None) -> dict:
+def workload_or_synthetic(path: Path | None) -> dict:
     if path is None or not path.exists():
         return synthetic_w2(seed=0)
-    with np.load(path, allow_pickle=False) as z:
-        return {k: (z[k].item() if z[k].shape == () else z[k]) for k in z.files}
+    return load_workload(path)
 
 
 def timed(fn, repeats: int) -> tuple[float, object]:
@@ -54,7 +53,7 @@ def main() -> None:
     ap.add_argument("--fixed", action="store_true", help="also quantise and run dtype='fixed'")
     args = ap.parse_args()
 
-    wl = load_workload(args.workload)
+    wl = workload_or_synthetic(args.workload)
     graph, inputs = graph_for(wl)
     x = inputs[:, : args.samples]
     ref_counts = np.asarray(wl["ref_counts"])[: args.samples] if "ref_counts" in wl else None

@@ -19,14 +19,7 @@ from pathlib import Path
 import numpy as np
 
 import spikesim
-from spikesim.workloads import graph_for
-
-
-def load(path: Path) -> dict:
-    with np.load(path, allow_pickle=False) as z:
-        wl = {k: z[k] for k in z.files}
-    # Scalars come back as 0-d arrays; the harness stores its metadata as such.
-    return {k: (v.item() if v.ndim == 0 else v) for k, v in wl.items()}
+from spikesim.workloads import graph_for, load_workload
 
 
 def main() -> int:
@@ -43,7 +36,7 @@ def main() -> int:
 
     if args.threads:
         numba.set_num_threads(args.threads)
-    graph, x = graph_for(load(args.workload))
+    graph, x = graph_for(load_workload(args.workload))
     x = np.ascontiguousarray(x[:, : args.batch])
     record = {name: ["spikes"] for name, _ in graph.populations()}
     sim = spikesim.compile(graph, "numba", dtype=args.dtype, record=record)

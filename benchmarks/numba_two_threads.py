@@ -25,7 +25,7 @@ import numpy as np
 from numba import njit, prange
 
 import spikesim
-from spikesim.workloads import graph_for
+from spikesim.workloads import graph_for, load_workload
 
 SYNAPSES = 4096
 
@@ -60,9 +60,7 @@ def scatter_speedup(kib: int, repeats: int, pairs: int, rng) -> tuple[float, flo
 
 def run_speedup(path: Path, dtype: str, pairs: int) -> dict[int, list[float]]:
     """Seconds of each ``run()`` on one and on two threads, alternating."""
-    with np.load(path, allow_pickle=False) as z:
-        workload = {k: (z[k].item() if z[k].ndim == 0 else z[k]) for k in z.files}
-    graph, x = graph_for(workload)
+    graph, x = graph_for(load_workload(path))
     record = {name: ["spikes"] for name, _ in graph.populations()}
     sim = spikesim.compile(graph, "numba", dtype=dtype, record=record)
     sim.run(x)

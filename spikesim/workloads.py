@@ -3,11 +3,14 @@
 A workload is a dict in the peer harness's ``.npz`` layout: weights ``W[pre, post]``, stored
 delays ``d`` (latency ``L = d + latency_offset`` steps), inputs ``[T, batch, n]`` spikes and the
 neuron constants ``alpha, beta, theta`` (current decay, membrane decay, threshold; reset to 0,
-all state starting at 0). ``graph_for`` turns one into a Graph; ``synthetic_w2``/``w3`` draw
-seeded workloads of the same shapes and statistics without the harness.
+all state starting at 0). ``load_workload`` reads one from the harness's file, ``graph_for``
+turns one into a Graph; ``synthetic_w2``/``w3`` draw seeded workloads of the same shapes and
+statistics without the harness.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 
@@ -21,6 +24,12 @@ W2_WEIGHT_STATS = ((0.002, 0.030), (0.002, 0.020), (0.002, 0.030))
 #: W3 ``lsm-reservoir``: inputs, reservoir, steps, recurrent connectivity, excitatory share.
 W3_INPUTS, W3_RESERVOIR, W3_STEPS, W3_P_REC, W3_EXCITATORY = 256, 200, 50, 0.2, 0.8
 INPUT_RATE = 0.05
+
+
+def load_workload(path: str | Path) -> dict:
+    """A harness workload ``.npz`` as a dict; its 0-d entries (metadata) as Python scalars."""
+    with np.load(path, allow_pickle=False) as z:
+        return {k: (z[k].item() if z[k].ndim == 0 else z[k]) for k in z.files}
 
 
 def _lif(size: int, wl: dict) -> LIF:

@@ -14,7 +14,13 @@ pytest.importorskip("numba", reason="numba backend needs numba (pip install 'spi
 
 import spikesim  # noqa: E402
 from spikesim.cli import main  # noqa: E402
-from spikesim.workloads import graph_for, synaptic_events, synthetic_w2, synthetic_w3  # noqa: E402
+from spikesim.workloads import (  # noqa: E402
+    graph_for,
+    load_workload,
+    synaptic_events,
+    synthetic_w2,
+    synthetic_w3,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 PEERS = REPO.parent / "shared" / "peers"
@@ -131,3 +137,18 @@ def test_numba_peer_adapter_matches_ref_counts(tmp_path):
     record = json.loads(out.read_text())
     assert record["samples"] == 4 and record["extra"]["count_match_frac"] == 1.0
     assert record["out_spikes"] == int(wl["ref_counts"][:4].sum())
+
+
+def test_load_workload_reads_the_harness_npz_with_scalars_unwrapped(tmp_path):
+    # The harness stores metadata as 0-d arrays; they come back as Python scalars and the
+    # arrays as they were, so the loaded dict builds the same graph as the drawn one.
+    wl = synthetic_w2(seed=3, batch=2)
+    path = tmp_path / "w2.npz"
+    np.savez(path, **{k: np.asarray(v) for k, v in wl.items()})
+    loaded = load_workload(path)
+    assert loaded.keys() == wl.keys()
+    assert type(loaded["T"]) is int and type(loaded["kind"]) is str and loaded["T"] == wl["T"]
+    np.testing.assert_array_equal(loaded["input"], wl["input"])
+    got, want = graph_for(loaded), graph_for(wl)
+    np.testing.assert_array_equal(got[1], want[1])
+    assert got[0] == want[0]
