@@ -93,9 +93,7 @@ def normalise_inputs(
                 [events_to_dense(s, graph.dt, node.size, horizon, node.shape) for s in samples], 1
             )
         else:
-            dense = np.asarray(value)
-            if not (keep_dtypes and dense.dtype in KEPT_DTYPES):
-                dense = dense.astype(np.float64)
+            dense = _in_backend_dtype(np.asarray(value), keep_dtypes)
             if dense.ndim == 2:
                 dense = dense[:, None, :]
             if dense.ndim != 3 or dense.shape[2] != node.size:
@@ -111,3 +109,31 @@ def normalise_inputs(
         raise GraphError(f"inputs: every input needs the same [T, B], got {shapes}")
     steps, batch = next(iter(shapes.values()))
     return arrays, steps, batch
+
+
+def ready_input(
+    name: str, size: int, x, ndim: int, keep_dtypes: bool
+) -> dict[str, np.ndarray] | None:
+    """What ``normalise_inputs`` returns for ``x`` when the graph's only Input is ``name`` with
+    ``size`` channels and ``x`` needs none of its general work: a finite ``numpy.ndarray`` (not
+    a subclass) with ``ndim`` axes ([T, B, N], or [B, N] for one step, which gets T = 1) whose
+    dtype the backend keeps, or float64. ``None`` for anything else, which ``normalise_inputs``
+    then takes, checking it and wording the errors. Much cheaper for a streaming step or a
+    short run."""
+    if type(x) is not np.ndarray or x.ndim != ndim or x.shape[-1] != size:
+        return None
+    if not (keep_dtypes and x.dtype in KEPT_DTYPES) and x.dtype != np.float64:
+        return None
+    if x.dtype.kind == "f" and not np.isfinite(x).all():
+        return None
+    x = _in_backend_dtype(x, keep_dtypes)
+    return {name: x if ndim == 3 else x[None]}
+
+
+def _in_backend_dtype(dense: np.ndarray, keep_dtypes: bool) -> np.ndarray:
+    """``dense`` itself when ``keep_dtypes`` and its dtype is kept, else a float64 copy (a
+    copy even of float64: the Lava and fixed-point backends keep every step's input, and a
+    caller may refill the same array for the next step)."""
+    if keep_dtypes and dense.dtype in KEPT_DTYPES:
+        return dense
+    return dense.astype(np.float64)

@@ -10,7 +10,7 @@ import numpy as np
 
 from spikesim.capabilities import precision_name
 from spikesim.errors import GraphError
-from spikesim.inputs import KEPT_DTYPES, normalise_inputs
+from spikesim.inputs import normalise_inputs, ready_input
 from spikesim.ir import Graph
 from spikesim.result import Recorder, Result, resolve_record
 
@@ -97,24 +97,10 @@ class Simulator(ABC):
         return self._step({name: a[0] for name, a in arrays.items()})
 
     def _ready_input(self, x, ndim: int) -> dict[str, np.ndarray] | None:
-        """{input: [T, B, N]} for the common case that needs none of ``normalise_inputs``: the
-        graph's only Input given as a finite array of a dtype the backend takes as it is, with
-        ``ndim`` axes ([T, B, N] for ``run``, [B, N] for ``step``, which gets T = 1); a copy for
-        backends that take float64 only, as the general checks give them one. ``None``
-        otherwise, and the general checks (which also word the errors) take over."""
-        if self._sole_input is None or type(x) is not np.ndarray or x.ndim != ndim:
+        """``inputs.ready_input`` for the graph's only Input, or ``None`` without one."""
+        if self._sole_input is None:
             return None
-        name, size = self._sole_input
-        kept = x.dtype in KEPT_DTYPES if self.native_inputs else x.dtype == np.float64
-        if not kept or x.shape[-1] != size:
-            return None
-        if x.dtype.kind == "f" and not np.isfinite(x).all():
-            return None
-        if not self.native_inputs:
-            # A copy, as the general checks make one: the Lava and fixed-point backends keep
-            # every step's input, and a caller may refill the same array for the next step.
-            x = x.copy()
-        return {name: x if ndim == 3 else x[None]}
+        return ready_input(*self._sole_input, x, ndim, self.native_inputs)
 
     def _checked_step_input(self, x_t) -> dict[str, np.ndarray]:
         """{input: [1, B, N]} from any input ``step`` accepts, through ``normalise_inputs``."""
