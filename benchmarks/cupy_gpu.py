@@ -323,7 +323,7 @@ def cmd_w1(args) -> None:
 
 
 def _kernel_ms(fn, launches: int = 20) -> float:
-    """Milliseconds per launch of ``fn`` over back-to-back launches, so host overhead overlaps."""
+    """Milliseconds per launch of ``fn`` over back-to-back launches (median of 5 rounds)."""
     import torch
 
     fn()
@@ -339,12 +339,39 @@ def _kernel_ms(fn, launches: int = 20) -> float:
     return statistics.median(times)
 
 
-def cmd_kernels(args) -> None:
-    """The fused LIF kernels alone (no autograd, no host overhead) for several unroll depths."""
+#: (unroll, prefetch) pairs timed by ``kernels``; the first is the baseline every other
+#: variant's outputs must equal bit for bit (the arithmetic is the same, only loads move).
+KERNEL_VARIANTS = ((16, 0), (16, 1), (16, 2), (8, 1), (8, 2), (8, 4), (32, 1))
+
+
+def _direct_launcher(kernel, args: tuple, elems: int, block: int = 256, **template):
+    """A no-argument launch of one kernel variant with its CuPy arguments converted once, so
+    that the timing holds no DLPack or dispatch overhead (a launch takes ~0.1 ms here)."""
+    import cupy
     import torch
 
     from spikesim.backends.cupy import kernels
-    from spikesim.backends.cupy.autograd import _C_TYPES, _launch
+    from spikesim.backends.cupy.autograd import _cupy
+
+    function = kernels.get(kernel, kernel.expression(**template))
+    cupy_args = tuple(_cupy(a) if isinstance(a, torch.Tensor) else a for a in args)
+    grid = ((elems + block - 1) // block,)
+    stream = cupy.cuda.ExternalStream(torch.cuda.current_stream().cuda_stream)
+
+    def launch() -> None:
+        with stream:
+            function(grid, (block,), cupy_args)
+
+    return launch
+
+
+def cmd_kernels(args) -> None:
+    """The fused LIF kernels alone (no autograd, no host overhead) for each (unroll, L2
+    prefetch distance) in ``KERNEL_VARIANTS``, each checked bit for bit against the first."""
+    import torch
+
+    from spikesim.backends.cupy import kernels
+    from spikesim.backends.cupy.autograd import _C_TYPES
 
     for n in args.sizes:
         elems = B * n
@@ -355,68 +382,57 @@ def cmd_kernels(args) -> None:
         )
         for dtype in (torch.float32, torch.bfloat16):
             x = (torch.randn(T, B, n, device="cuda") * 0.5 + 0.3).to(dtype)
-            out = torch.empty_like(x)
-            h = torch.empty(x.shape, dtype=torch.float16, device="cuda")
-            bits = torch.empty(((T + 31) // 32, B, n), dtype=torch.int32, device="cuda")
             grad = torch.ones(1, dtype=dtype, device="cuda")
-            grad_x = torch.empty_like(x)
             io = x.element_size()
-            for unroll in (8, 16, 32):
+            baseline = None
+            for unroll, prefetch in KERNEL_VARIANTS:
+                # Poisoned outputs: a variant that leaves an element unwritten cannot match.
+                out = torch.full_like(x, float("nan"))
+                h = torch.full(x.shape, float("nan"), dtype=torch.float16, device="cuda")
+                bits = torch.full(((T + 31) // 32, B, n), -1, dtype=torch.int32, device="cuda")
+                grad_x = torch.full_like(x, float("nan"))
                 tpl = dict(
-                    T_IO=_C_TYPES[dtype], T_SAVE="f16", SPIKING=1, RESET_SUBTRACT=0, UNROLL=unroll
+                    T_IO=_C_TYPES[dtype],
+                    T_SAVE="f16",
+                    SPIKING=1,
+                    RESET_SUBTRACT=0,
+                    UNROLL=unroll,
+                    PREFETCH=prefetch,
                 )
-                fwd_args = (
-                    x,
-                    out,
-                    h,
-                    bits,
-                    coeff,
-                    np.int32(1),
-                    np.int32(T),
-                    np.int64(elems),
-                    np.int32(n),
-                )
-                bwd_args = (
-                    grad,
-                    h,
-                    bits,
-                    coeff,
-                    np.float32(2.0),
-                    grad_x,
-                    np.int32(T),
-                    np.int64(elems),
-                    np.int32(n),
-                )
-                fwd = _kernel_ms(
-                    functools.partial(
-                        _launch, kernels.LIF_FORWARD, fwd_args, elems, x.device, **tpl
+                sizes = (np.int32(T), np.int64(elems), np.int32(n))
+                fwd_args = (x, out, h, bits, coeff, np.int32(1), *sizes)
+                bwd_args = (grad, h, bits, coeff, np.float32(2.0), grad_x, *sizes)
+                record = dict(kind="kernels", n=n, dtype=str(dtype).split(".")[-1])
+                record.update(unroll=unroll, prefetch=prefetch)
+                try:
+                    fwd_launch = _direct_launcher(kernels.LIF_FORWARD, fwd_args, elems, **tpl)
+                    bwd_launch = _direct_launcher(
+                        kernels.LIF_BACKWARD, bwd_args, elems, SURROGATE=0, GRAD_SCALAR=1, **tpl
                     )
-                )
-                bwd = _kernel_ms(
-                    functools.partial(
-                        _launch,
-                        kernels.LIF_BACKWARD,
-                        bwd_args,
-                        elems,
-                        x.device,
-                        SURROGATE=0,
-                        GRAD_SCALAR=1,
-                        **tpl,
-                    )
-                )
+                    fwd_launch()
+                    bwd_launch()
+                    torch.cuda.synchronize()
+                    outputs = tuple(t.clone() for t in (out, h, bits, grad_x))
+                    if baseline is None:
+                        baseline = outputs
+                    same = all(torch.equal(a, b) for a, b in zip(outputs, baseline))
+                    fwd = _kernel_ms(fwd_launch)
+                    bwd = _kernel_ms(bwd_launch)
+                except Exception as error:  # report the variant and go on with the next
+                    emit(args.out, **record, error=repr(error)[:300])
+                    continue
                 fwd_bytes, bwd_bytes = (2 * io + 2.125) * T * elems, (io + 2.125) * T * elems
                 emit(
                     args.out,
-                    kind="kernels",
-                    n=n,
-                    dtype=str(dtype).split(".")[-1],
-                    unroll=unroll,
+                    **record,
+                    equal_to_first=same,
                     fwd_ms=round(fwd, 4),
                     bwd_ms=round(bwd, 4),
                     fwd_TBps=round(fwd_bytes / fwd / 1e9, 3),
                     bwd_TBps=round(bwd_bytes / bwd / 1e9, 3),
                 )
-            del out, h, bits, grad_x
+                del out, h, bits, grad_x, outputs
+            del baseline
             torch.cuda.empty_cache()
 
 
@@ -803,11 +819,21 @@ def cmd_report(args) -> None:
     sweep = [r for r in rows if r["kind"] == "kernels"]
     if sweep:
         print("\n## Fused LIF kernels alone (20 back-to-back launches, no autograd)\n")
-        print("| n | activations | unroll | fwd ms | fwd TB/s | bwd ms | bwd TB/s |")
-        print("|---|---|---|---|---|---|---|")
+        print(
+            "| n | activations | unroll | L2 prefetch (blocks) | equal to first | fwd ms "
+            "| fwd TB/s | bwd ms | bwd TB/s |"
+        )
+        print("|---|---|---|---|---|---|---|---|---|")
         for r in sweep:
+            if "error" in r:
+                print(
+                    f"| {r['n']} | {r['dtype']} | {r['unroll']} | {r.get('prefetch')} | "
+                    f"error: {r['error'][:120]} |||||"
+                )
+                continue
             print(
-                f"| {r['n']} | {r['dtype']} | {r['unroll']} | {r['fwd_ms']} | {r['fwd_TBps']} | "
+                f"| {r['n']} | {r['dtype']} | {r['unroll']} | {r.get('prefetch', 0)} | "
+                f"{r.get('equal_to_first', '–')} | {r['fwd_ms']} | {r['fwd_TBps']} | "
                 f"{r['bwd_ms']} | {r['bwd_TBps']} |"
             )
     print(

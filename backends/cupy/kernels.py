@@ -39,6 +39,8 @@ C_TYPES = {"float64": "double", "float32": "float", "float16": "f16", "bfloat16"
 
 #: Loads issued ahead of the recurrence in the training kernels (steps per unrolled block).
 TRAIN_UNROLL = 16
+#: How many blocks of TRAIN_UNROLL steps ahead the training kernels ask L2 for their inputs.
+TRAIN_PREFETCH = 1
 
 
 @dataclass(frozen=True)
@@ -65,12 +67,21 @@ class Kernel:
 LIF_FORWARD = Kernel(
     "lif_train_forward.cu",
     "lif_train_forward",
-    ("T_IO", "T_SAVE", "SPIKING", "RESET_SUBTRACT", "UNROLL"),
+    ("T_IO", "T_SAVE", "SPIKING", "RESET_SUBTRACT", "UNROLL", "PREFETCH"),
 )
 LIF_BACKWARD = Kernel(
     "lif_train_backward.cu",
     "lif_train_backward",
-    ("T_IO", "T_SAVE", "SPIKING", "RESET_SUBTRACT", "SURROGATE", "GRAD_SCALAR", "UNROLL"),
+    (
+        "T_IO",
+        "T_SAVE",
+        "SPIKING",
+        "RESET_SUBTRACT",
+        "SURROGATE",
+        "GRAD_SCALAR",
+        "UNROLL",
+        "PREFETCH",
+    ),
 )
 POPULATION = Kernel(
     "population.cu", "population_chunk", ("T_VAL", "T_STATE", "SPIKING", "RESET_SUBTRACT")
@@ -112,6 +123,7 @@ def train_template(io: str, save: str, spiking: bool, subtract: bool, **backward
         SPIKING=int(spiking),
         RESET_SUBTRACT=int(spiking and subtract),
         UNROLL=TRAIN_UNROLL,
+        PREFETCH=TRAIN_PREFETCH,
         **backward,
     )
     if not spiking and "SURROGATE" in args:

@@ -5,6 +5,9 @@
 // h_t comes from the forward's saved copy (T_SAVE) and s_t from its bit words, so the spike
 // decision is exact even when h is saved in fp16. GRAD_SCALAR reads one value for every
 // element: the incoming gradient of out.sum() is an expanded scalar, never materialised.
+// Loads are issued per block of UNROLL steps, the spike words among them (at most two per
+// block, so UNROLL <= 32), and L2 is asked for the block PREFETCH blocks earlier in time.
+#include "memory.cuh"
 #include "neuron.cuh"
 #include "scalar.cuh"
 
@@ -21,7 +24,7 @@ __device__ __forceinline__ float surrogate_grad(float u, float a) {
 }
 
 template <typename T_IO, typename T_SAVE, int SPIKING, int RESET_SUBTRACT, int SURROGATE,
-          int GRAD_SCALAR, int UNROLL>
+          int GRAD_SCALAR, int UNROLL, int PREFETCH>
 __global__ void lif_train_backward(
     const T_IO* __restrict__ grad_out,      // [T, elems], or one value when GRAD_SCALAR
     const T_SAVE* __restrict__ h_saved,     // [T, elems] (spiking only)
@@ -38,8 +41,19 @@ __global__ void lif_train_backward(
     const float g_all = GRAD_SCALAR ? to_f32(grad_out[0]) : 0.0f;
     float gv = 0.0f;  // dL/dv_t through step t+1
     float gi = 0.0f;  // dL/di_t
-    unsigned int word = 0u;
+    static_assert(UNROLL <= 32, "a block must span at most two spike words");
     for (int t0 = steps - 1; t0 >= 0; t0 -= UNROLL) {
+        if (PREFETCH > 0) {
+#pragma unroll
+            for (int u = 0; u < UNROLL; ++u) {
+                const int t = t0 - PREFETCH * UNROLL - u;
+                if (t < 0) break;
+                const long long at = static_cast<long long>(t) * elems + e;
+                if (SPIKING) prefetch_l2(h_saved + at);
+                if (!GRAD_SCALAR) prefetch_l2(grad_out + at);
+                if (SPIKING && (t & 31) == 31) prefetch_l2(bits + static_cast<long long>(t >> 5) * elems + e);
+            }
+        }
         float gs[UNROLL];
         float hs[UNROLL];
 #pragma unroll
@@ -49,15 +63,17 @@ __global__ void lif_train_backward(
             gs[u] = GRAD_SCALAR ? g_all : ((t >= 0) ? to_f32(grad_out[at]) : 0.0f);
             hs[u] = (SPIKING && t >= 0) ? to_f32(h_saved[at]) : 0.0f;
         }
+        // The spike words of the block's first and last step (the same word, or two).
+        const int t_low = t0 - UNROLL + 1 > 0 ? t0 - UNROLL + 1 : 0;
+        const unsigned int word_high = SPIKING ? bits[static_cast<long long>(t0 >> 5) * elems + e] : 0u;
+        const unsigned int word_low = SPIKING ? bits[static_cast<long long>(t_low >> 5) * elems + e] : 0u;
 #pragma unroll
         for (int u = 0; u < UNROLL; ++u) {
             const int t = t0 - u;
             if (t < 0) break;
             float gh;
             if (SPIKING) {
-                if ((t & 31) == 31 || t == steps - 1) {
-                    word = bits[static_cast<long long>(t >> 5) * elems + e];
-                }
+                const unsigned int word = (t >> 5) == (t0 >> 5) ? word_high : word_low;
                 const bool s = (word >> (t & 31)) & 1u;
                 gh = gs[u] * surrogate_grad<SURROGATE>(hs[u] - c.v_th, sg_alpha);
                 gh += (RESET_SUBTRACT || !s) ? gv : 0.0f;

@@ -4,10 +4,15 @@
 //   v <- v_reset where s ("zero")  or  h - v_th*s ("subtract");  LI (not spiking): out = v = h
 // Saved for the backward pass (spiking only): h in T_SAVE (fp16 by default) and the spikes as
 // bits, 32 steps per word, so memory is 2.125 B per neuron-step instead of 8 B for fp32 h + s.
+// Each block of UNROLL steps loads its inputs into registers before the recurrence and asks L2
+// for those of the block PREFETCH blocks later: the register loads then wait for L2, not DRAM
+// (one thread per recurrence leaves too few loads in flight to cover DRAM latency).
+#include "memory.cuh"
 #include "neuron.cuh"
 #include "scalar.cuh"
 
-template <typename T_IO, typename T_SAVE, int SPIKING, int RESET_SUBTRACT, int UNROLL>
+template <typename T_IO, typename T_SAVE, int SPIKING, int RESET_SUBTRACT, int UNROLL,
+          int PREFETCH>
 __global__ void lif_train_forward(
     const T_IO* __restrict__ x,         // [T, elems] delivered input
     T_IO* __restrict__ out,             // [T, elems] spikes (0/1), or v for LI
@@ -25,6 +30,13 @@ __global__ void lif_train_forward(
     float i = 0.0f;
     unsigned int word = 0u;
     for (int t0 = 0; t0 < steps; t0 += UNROLL) {
+        if (PREFETCH > 0) {
+#pragma unroll
+            for (int u = 0; u < UNROLL; ++u) {
+                const int t = t0 + PREFETCH * UNROLL + u;
+                if (t < steps) prefetch_l2(x + static_cast<long long>(t) * elems + e);
+            }
+        }
         // Issue UNROLL independent loads before the dependent recurrence uses them.
         float xs[UNROLL];
 #pragma unroll

@@ -55,6 +55,26 @@ def test_kernels_match_their_torch_transcription(spiking, reset, kind, save_dtyp
     torch.testing.assert_close(xg.grad.cpu(), want, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("steps", [1, 15, 16, 17, 31, 32, 33, 48, 63, 65, 100])
+@pytest.mark.parametrize("spiking,reset", [(True, "zero"), (True, "subtract"), (False, "zero")])
+def test_kernels_match_at_every_block_and_spike_word_boundary(steps, spiking, reset):
+    """Step counts on both sides of the unrolled blocks (16 steps) and spike words (32): the
+    backward reads one or two words per block and prefetches blocks ahead."""
+    from spikesim.backends.cupy.autograd import lif_multistep_cuda
+
+    x, coeffs = _case(steps, steps=steps, batch=3, size=257)
+    surrogate = Surrogate("atan")
+    xg = x.cuda().requires_grad_(True)
+    out = lif_multistep_cuda(xg, coeffs, surrogate, spiking, reset)
+    grad = torch.randn(out.shape, generator=torch.Generator().manual_seed(steps))
+    out.backward(grad.cuda())
+    table = torch.stack(list(coeffs)).float()
+    want_out, h, bits = lif_math.forward(x, table, spiking, reset, torch.float16)
+    assert torch.equal(out.detach().cpu(), want_out)
+    want = lif_math.backward(grad, h, bits, table, "atan", surrogate.alpha, spiking, reset)
+    torch.testing.assert_close(xg.grad.cpu(), want, rtol=1e-5, atol=1e-6)
+
+
 def test_dispatch_and_scalar_gradient_of_sum_match_torch_lif():
     x, coeffs = _case(2, steps=100, batch=4, size=1000)
     s = Surrogate("atan")
