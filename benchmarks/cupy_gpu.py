@@ -371,7 +371,7 @@ def cmd_kernels(args) -> None:
     import torch
 
     from spikesim.backends.cupy import kernels
-    from spikesim.backends.cupy.autograd import _C_TYPES
+    from spikesim.backends.cupy.autograd import _C_TYPES, _saved_shape
 
     for n in args.sizes:
         elems = B * n
@@ -388,7 +388,12 @@ def cmd_kernels(args) -> None:
             for unroll, prefetch in KERNEL_VARIANTS:
                 # Poisoned outputs: a variant that leaves an element unwritten cannot match.
                 out = torch.full_like(x, float("nan"))
-                h = torch.full(x.shape, float("nan"), dtype=torch.float16, device="cuda")
+                h = torch.full(
+                    _saved_shape(T, B, n, torch.float16),
+                    float("nan"),
+                    dtype=torch.float16,
+                    device="cuda",
+                )
                 bits = torch.full(((T + 31) // 32, B, n), -1, dtype=torch.int32, device="cuda")
                 grad_x = torch.full_like(x, float("nan"))
                 tpl = dict(

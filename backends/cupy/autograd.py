@@ -9,8 +9,8 @@ Interop with torch, and why:
 * every buffer (outputs, saved h, spike bits, gradients) is allocated by torch, so CuPy's
   memory pool is never used and ``torch.cuda.max_memory_allocated`` counts everything.
 
-Saved for backward (spiking populations): h in float16 (``save_dtype``; float32 on request) and
-the spikes as bits, 2.125 B per neuron-step, against 4 B for torch's float32 h. The backward
+Saved for backward (spiking populations): h in float16 (``save_dtype``; float32 on request),
+in 16-byte groups of consecutive steps, and the spikes as bits, 2.125 B per neuron-step, against 4 B for torch's float32 h. The backward
 reads the exact spike from the bits, so only the surrogate's argument is rounded. The same
 math in plain torch is ``lif_math`` (tested on the CPU).
 """
@@ -60,6 +60,14 @@ def _launch(
         kernels.launch(kernel, args, elems, **template)
 
 
+def _saved_shape(steps: int, batch: int, size: int, dtype: torch.dtype) -> tuple[int, ...]:
+    """Shape of the saved membranes: groups of ``k`` = 16 bytes / element size consecutive steps
+    per element, ``[ceil(steps / k), batch, size, k]``, so the kernels move 16 bytes at a time
+    (``StepGroup`` in ``memory.cuh``; ``lif_math.group_steps`` is the same layout)."""
+    k = 16 // torch.empty((), dtype=dtype).element_size()
+    return (-(-steps // k), batch, size, k)
+
+
 class CupyLIFFunction(torch.autograd.Function):
     """Same arguments and results as ``spikesim.torch.lif._LIFFunction`` (detached reset)."""
 
@@ -75,7 +83,9 @@ class CupyLIFFunction(torch.autograd.Function):
         out = torch.empty_like(x)
         save = spiking and ctx.needs_input_grad[0]  # inference (no_grad) keeps nothing
         if save:
-            h_saved = torch.empty(x.shape, dtype=save_dtype, device=x.device)
+            h_saved = torch.empty(
+                _saved_shape(steps, batch, size, save_dtype), dtype=save_dtype, device=x.device
+            )
             bits = torch.empty(
                 ((steps + 31) // 32, batch, size), dtype=torch.int32, device=x.device
             )

@@ -37,10 +37,11 @@ NVRTC_OPTIONS: tuple[str, ...] = (
 #: numpy / torch dtype name -> the C++ storage type the kernels use for it.
 C_TYPES = {"float64": "double", "float32": "float", "float16": "f16", "bfloat16": "bf16"}
 
-#: Loads issued ahead of the recurrence in the training kernels (steps per unrolled block).
-TRAIN_UNROLL = 16
-#: How many blocks of TRAIN_UNROLL steps ahead the training kernels ask L2 for their inputs.
-TRAIN_PREFETCH = 1
+#: Steps per unrolled block of the training kernels, whose loads are all issued before the
+#: block's recurrence, and how many blocks ahead they ask L2 for their inputs. Measured on an
+#: H200 (benchmarks/results_cupy.md, run 6): the best pair of each kernel at n = 4096.
+FORWARD_UNROLL, FORWARD_PREFETCH = 8, 1
+BACKWARD_UNROLL, BACKWARD_PREFETCH = 16, 1
 
 
 @dataclass(frozen=True)
@@ -113,17 +114,21 @@ def population_template(val: str, state: str, spiking: bool, subtract: bool) -> 
 
 
 def train_template(io: str, save: str, spiking: bool, subtract: bool, **backward) -> dict:
-    """Template arguments of the training kernels (``backward``: SURROGATE, GRAD_SCALAR).
+    """Template arguments of the training kernels: the forward's, or with ``backward``
+    (SURROGATE, GRAD_SCALAR) the backward's.
 
     LI saves nothing and has no surrogate or reset, so those arguments collapse to one value.
     """
+    unroll, prefetch = (
+        (BACKWARD_UNROLL, BACKWARD_PREFETCH) if backward else (FORWARD_UNROLL, FORWARD_PREFETCH)
+    )
     args = dict(
         T_IO=io,
         T_SAVE=save if spiking else "f16",
         SPIKING=int(spiking),
         RESET_SUBTRACT=int(spiking and subtract),
-        UNROLL=TRAIN_UNROLL,
-        PREFETCH=TRAIN_PREFETCH,
+        UNROLL=unroll,
+        PREFETCH=prefetch,
         **backward,
     )
     if not spiking and "SURROGATE" in args:

@@ -22,6 +22,16 @@ def pack_bits(spikes: torch.Tensor) -> torch.Tensor:
     return torch.where(words >= 2**31, words - 2**32, words).to(torch.int32)
 
 
+def group_steps(h: torch.Tensor) -> torch.Tensor:
+    """[T, B, N] -> [ceil(T/k), B, N, k] with k = 16 bytes / element size: the layout in which
+    the forward kernel saves h (zeros after the last step)."""
+    k = 16 // h.element_size()
+    steps = h.shape[0]
+    padded = torch.zeros((-(-steps // k) * k, *h.shape[1:]), dtype=h.dtype)
+    padded[:steps] = h
+    return padded.reshape(-1, k, *h.shape[1:]).movedim(1, -1).contiguous()
+
+
 def unpack_bits(words: torch.Tensor, steps: int) -> torch.Tensor:
     """Inverse of :func:`pack_bits`."""
     w = words.to(torch.int64) & 0xFFFFFFFF

@@ -5,8 +5,9 @@
 // h_t comes from the forward's saved copy (T_SAVE) and s_t from its bit words, so the spike
 // decision is exact even when h is saved in fp16. GRAD_SCALAR reads one value for every
 // element: the incoming gradient of out.sum() is an expanded scalar, never materialised.
-// Loads are issued per block of UNROLL steps, the spike words among them (at most two per
-// block, so UNROLL <= 32), and L2 is asked for the block PREFETCH blocks earlier in time.
+// Blocks of UNROLL steps start at multiples of UNROLL (the last block first), so each block
+// reads whole 16-byte groups of saved h and one spike word, all issued before its recurrence;
+// L2 is asked for the block PREFETCH blocks earlier in time.
 #include "memory.cuh"
 #include "neuron.cuh"
 #include "scalar.cuh"
@@ -27,13 +28,16 @@ template <typename T_IO, typename T_SAVE, int SPIKING, int RESET_SUBTRACT, int S
           int GRAD_SCALAR, int UNROLL, int PREFETCH>
 __global__ void lif_train_backward(
     const T_IO* __restrict__ grad_out,      // [T, elems], or one value when GRAD_SCALAR
-    const T_SAVE* __restrict__ h_saved,     // [T, elems] (spiking only)
+    const Bytes16* __restrict__ h_saved,    // [ceil(T/N), elems] groups of N (spiking only)
     const unsigned int* __restrict__ bits,  // [ceil(T/32), elems] (spiking only)
     const float* __restrict__ coeff,        // [8, size]
     float sg_alpha,                         // surrogate sharpness
     T_IO* __restrict__ grad_x,              // [T, elems]
     int steps, long long elems, int size)
 {
+    typedef StepGroup<T_SAVE> Group;
+    static_assert(UNROLL % Group::N == 0 && 32 % UNROLL == 0, "UNROLL: N, 2N, ... up to 32");
+    constexpr int GROUPS = UNROLL / Group::N;
     const long long e = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x;
     if (e >= elems) return;
     const int n = static_cast<int>(e % size);
@@ -41,41 +45,50 @@ __global__ void lif_train_backward(
     const float g_all = GRAD_SCALAR ? to_f32(grad_out[0]) : 0.0f;
     float gv = 0.0f;  // dL/dv_t through step t+1
     float gi = 0.0f;  // dL/di_t
-    static_assert(UNROLL <= 32, "a block must span at most two spike words");
-    for (int t0 = steps - 1; t0 >= 0; t0 -= UNROLL) {
-        if (PREFETCH > 0) {
+    for (int base = ((steps - 1) / UNROLL) * UNROLL; base >= 0; base -= UNROLL) {
+        const int ahead = base - PREFETCH * UNROLL;  // the block PREFETCH blocks earlier
+        if (PREFETCH > 0 && ahead >= 0) {
+            if (SPIKING) {
 #pragma unroll
-            for (int u = 0; u < UNROLL; ++u) {
-                const int t = t0 - PREFETCH * UNROLL - u;
-                if (t < 0) break;
-                const long long at = static_cast<long long>(t) * elems + e;
-                if (SPIKING) prefetch_l2(h_saved + at);
-                if (!GRAD_SCALAR) prefetch_l2(grad_out + at);
-                if (SPIKING && (t & 31) == 31) prefetch_l2(bits + static_cast<long long>(t >> 5) * elems + e);
+                for (int k = 0; k < GROUPS; ++k) {
+                    prefetch_l2(h_saved + static_cast<long long>(ahead / Group::N + k) * elems + e);
+                }
+                prefetch_l2(bits + static_cast<long long>(ahead >> 5) * elems + e);
+            }
+            if (!GRAD_SCALAR) {
+#pragma unroll
+                for (int u = 0; u < UNROLL; ++u) {
+                    prefetch_l2(grad_out + static_cast<long long>(ahead + u) * elems + e);
+                }
             }
         }
-        float gs[UNROLL];
-        float hs[UNROLL];
+        float gs[UNROLL];  // gs[u]: step base + u
 #pragma unroll
         for (int u = 0; u < UNROLL; ++u) {
-            const int t = t0 - u;
-            const long long at = static_cast<long long>(t) * elems + e;
-            gs[u] = GRAD_SCALAR ? g_all : ((t >= 0) ? to_f32(grad_out[at]) : 0.0f);
-            hs[u] = (SPIKING && t >= 0) ? to_f32(h_saved[at]) : 0.0f;
+            const int t = base + u;
+            gs[u] = GRAD_SCALAR ? g_all
+                                : (t < steps ? to_f32(grad_out[static_cast<long long>(t) * elems + e]) : 0.0f);
         }
-        // The spike words of the block's first and last step (the same word, or two).
-        const int t_low = t0 - UNROLL + 1 > 0 ? t0 - UNROLL + 1 : 0;
-        const unsigned int word_high = SPIKING ? bits[static_cast<long long>(t0 >> 5) * elems + e] : 0u;
-        const unsigned int word_low = SPIKING ? bits[static_cast<long long>(t_low >> 5) * elems + e] : 0u;
+        Group hs[GROUPS];  // hs[u / N].value[u % N]: step base + u
+        unsigned int word = 0u;
+        if (SPIKING) {
 #pragma unroll
-        for (int u = 0; u < UNROLL; ++u) {
-            const int t = t0 - u;
-            if (t < 0) break;
+            for (int k = 0; k < GROUPS; ++k) {
+                if (base + k * Group::N < steps) {
+                    hs[k].raw = h_saved[static_cast<long long>(base / Group::N + k) * elems + e];
+                }
+            }
+            word = bits[static_cast<long long>(base >> 5) * elems + e];
+        }
+#pragma unroll
+        for (int u = UNROLL - 1; u >= 0; --u) {
+            const int t = base + u;
+            if (t >= steps) continue;  // only in the last block
             float gh;
             if (SPIKING) {
-                const unsigned int word = (t >> 5) == (t0 >> 5) ? word_high : word_low;
+                const float h = to_f32(hs[u / Group::N].value[u % Group::N]);
                 const bool s = (word >> (t & 31)) & 1u;
-                gh = gs[u] * surrogate_grad<SURROGATE>(hs[u] - c.v_th, sg_alpha);
+                gh = gs[u] * surrogate_grad<SURROGATE>(h - c.v_th, sg_alpha);
                 gh += (RESET_SUBTRACT || !s) ? gv : 0.0f;
             } else {
                 gh = gs[u] + gv;

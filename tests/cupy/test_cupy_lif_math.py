@@ -78,6 +78,19 @@ def test_bit_packing_round_trip_across_word_edges():
     assert lif_math.pack_bits(torch.tensor([[[True]]] * 32))[0, 0, 0].item() == -1
 
 
+@pytest.mark.parametrize("dtype,k", [(torch.float16, 8), (torch.float32, 4)])
+def test_saved_membranes_are_grouped_16_bytes_per_element(dtype, k):
+    h = torch.randn(11, 2, 3).to(dtype)
+    groups = lif_math.group_steps(h)
+    assert groups.shape == (-(-11 // k), 2, 3, k) and groups.is_contiguous()
+    for t in range(11):
+        assert torch.equal(groups[t // k, :, :, t % k], h[t])
+    assert not groups[-1, :, :, 11 % k :].any()  # zeros after the last step
+    # Element (b, n)'s steps t0 .. t0+k-1 sit in one 16-byte run of memory.
+    flat = groups.reshape(-1)
+    assert flat.element_size() * k == 16 and torch.equal(flat[:k], groups[0, 0, 0])
+
+
 def test_surrogates_match_spikesim_torch_definitions():
     u = torch.linspace(-2, 2, 101)
     for kind in ("atan", "superspike"):

@@ -66,11 +66,15 @@ def test_kernels_match_at_every_block_and_spike_word_boundary(steps, spiking, re
     surrogate = Surrogate("atan")
     xg = x.cuda().requires_grad_(True)
     out = lif_multistep_cuda(xg, coeffs, surrogate, spiking, reset)
-    grad = torch.randn(out.shape, generator=torch.Generator().manual_seed(steps))
-    out.backward(grad.cuda())
     table = torch.stack(list(coeffs)).float()
     want_out, h, bits = lif_math.forward(x, table, spiking, reset, torch.float16)
     assert torch.equal(out.detach().cpu(), want_out)
+    if spiking:  # the saved state, in its grouped layout, before backward frees it
+        saved_h, saved_bits, _ = out.grad_fn.saved_tensors
+        assert torch.equal(saved_h.cpu(), lif_math.group_steps(h))
+        assert torch.equal(saved_bits.cpu(), bits)
+    grad = torch.randn(out.shape, generator=torch.Generator().manual_seed(steps))
+    out.backward(grad.cuda())
     want = lif_math.backward(grad, h, bits, table, "atan", surrogate.alpha, spiking, reset)
     torch.testing.assert_close(xg.grad.cpu(), want, rtol=1e-5, atol=1e-6)
 
