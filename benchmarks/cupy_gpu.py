@@ -63,6 +63,33 @@ def cuda_time(fn, reps: int = 10, warm: int = 3) -> float:
     return statistics.median(times)
 
 
+def gpu_kernel_ms(fn, calls: int = 5, warm: int = 2) -> tuple[float, dict[str, float]]:
+    """Device time of the kernels one call of ``fn`` launches (torch.profiler, mean of ``calls``),
+    and that time per kernel name. Unlike event timing around the call, it holds no launch gaps,
+    so the difference of two workloads is the time of the kernels that differ."""
+    import torch
+
+    for _ in range(warm):
+        fn()
+    torch.cuda.synchronize()
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]) as prof:
+        for _ in range(calls):
+            fn()
+        torch.cuda.synchronize()
+    per_kernel = {
+        event.key: event.self_device_time_total / calls / 1e3
+        for event in prof.key_averages()
+        if event.self_device_time_total > 0
+    }
+    return sum(per_kernel.values()), per_kernel
+
+
+def _largest(per_kernel: dict[str, float], count: int = 6) -> dict[str, float]:
+    """The ``count`` largest kernels, names cut to 90 characters, in ms."""
+    top = sorted(per_kernel.items(), key=lambda item: -item[1])[:count]
+    return {name[:90]: round(ms, 4) for name, ms in top}
+
+
 @contextlib.contextmanager
 def precision(mode: str):
     """The forward's precision: bf16 autocasts to bfloat16; fp32 and tf32 change nothing here
@@ -145,6 +172,7 @@ def _measure(name: str, n: int, mode: str, model, x, args, extra=None) -> None:
         torch.cuda.reset_peak_memory_stats()
         fb_ms = cuda_time(step, args.reps)
         peak = torch.cuda.max_memory_allocated() / GIB
+        kernel_ms, per_kernel = gpu_kernel_ms(step)
         with torch.no_grad(), precision(mode):
             spikes = float(model(x).float().sum())
         emit(
@@ -156,6 +184,8 @@ def _measure(name: str, n: int, mode: str, model, x, args, extra=None) -> None:
             fwd_ms=round(fwd_ms, 3),
             fwdbwd_ms=round(fb_ms, 3),
             peak_gib=round(peak, 3),
+            kernel_ms=round(kernel_ms, 4),
+            largest_kernels_ms=_largest(per_kernel),
             out_spikes=spikes,
             **(extra or {}),
         )
@@ -475,8 +505,18 @@ def cmd_linear(args) -> None:
             )
         grad = torch.randn(T, B, n, device="cuda")
         for mode in ("fp32", "tf32", "bf16"):
-            ms = cuda_time(_linear_step(fc, x, mode, grad), args.reps)
-            emit(args.out, kind="linear_dense", n=n, precision=mode, fwdbwd_ms=round(ms, 3))
+            step = _linear_step(fc, x, mode, grad)
+            ms = cuda_time(step, args.reps)
+            kernel_ms, per_kernel = gpu_kernel_ms(step)
+            emit(
+                args.out,
+                kind="linear_dense",
+                n=n,
+                precision=mode,
+                fwdbwd_ms=round(ms, 3),
+                kernel_ms=round(kernel_ms, 4),
+                largest_kernels_ms=_largest(per_kernel),
+            )
         del x, fc, grad
         torch.cuda.empty_cache()
 
@@ -786,20 +826,25 @@ def cmd_report(args) -> None:
     )
     linear = {(r["n"], r["precision"]): r for r in rows if r["kind"] == "linear"}
     dense = {(r["n"], r["precision"]): r["fwdbwd_ms"] for r in rows if r["kind"] == "linear_dense"}
+    dense_kernels = {
+        (r["n"], r["precision"]): r["kernel_ms"]
+        for r in rows
+        if r["kind"] == "linear_dense" and "kernel_ms" in r
+    }
     alone = {(r["lib"], r["n"], r["precision"]): r for r in rows if r["kind"] == "lif_alone"}
     print("## W1: Linear(n,n) + LIF, batch 16, T = 500, fwd + bwd of out.sum()\n")
     print(
         "| lib | n | precision | fwd ms | fwd+bwd ms | Linear alone ms (sum / dense grad) "
-        "| neuron part ms (vs sum / vs dense) | LIF alone fwd / fwd+bwd ms | peak GiB "
-        "| peak - Linear peak GiB | spikes |"
+        "| neuron part ms (vs sum / vs dense) | neuron kernels ms (profiler) "
+        "| LIF alone fwd / fwd+bwd ms | peak GiB | peak - Linear peak GiB | spikes |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         if r["kind"] != "w1":
             continue
         if "error" in r:
             print(
-                f"| {r['lib']} | {r['n']} | {r['precision']} | error: {r['error'][:160]} ||||||||"
+                f"| {r['lib']} | {r['n']} | {r['precision']} | error: {r['error'][:160]} |||||||||"
             )
             continue
         lin = linear.get((r["n"], r["precision"]), {})
@@ -807,11 +852,16 @@ def cmd_report(args) -> None:
         part = round(r["fwdbwd_ms"] - lin["fwdbwd_ms"], 3) if lin else "?"
         part_dense = round(r["fwdbwd_ms"] - lin_dense, 3) if lin_dense else "?"
         mem = round(r["peak_gib"] - lin["peak_gib"], 3) if lin else "?"
+        lin_kernels = dense_kernels.get((r["n"], r["precision"]))
+        kernels = (
+            round(r["kernel_ms"] - lin_kernels, 3) if lin_kernels and "kernel_ms" in r else "?"
+        )
         a = alone.get((r["lib"], r["n"], r["precision"]), {})
         lif = f"{a.get('fwd_ms', '–')} / {a.get('fwdbwd_ms', a.get('error', '–'))}"
         print(
             f"| {r['lib']} | {r['n']} | {r['precision']} | {r['fwd_ms']} | {r['fwdbwd_ms']} | "
-            f"{lin.get('fwdbwd_ms', '?')} / {lin_dense} | {part} / {part_dense} | {lif} | {r['peak_gib']} | "
+            f"{lin.get('fwdbwd_ms', '?')} / {lin_dense} | {part} / {part_dense} | {kernels} | {lif} | "
+            f"{r['peak_gib']} | "
             f"{mem} | {r['out_spikes']:.0f} |"
         )
     bw = env.get("copy_TBps")
