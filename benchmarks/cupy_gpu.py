@@ -517,7 +517,7 @@ def cmd_linear(args) -> None:
                 kernel_ms=round(kernel_ms, 4),
                 largest_kernels_ms=_largest(per_kernel),
             )
-        del x, fc, grad
+        del x, fc, grad, step  # step holds them too
         torch.cuda.empty_cache()
 
 
