@@ -10,9 +10,10 @@ Interop with torch, and why:
   memory pool is never used and ``torch.cuda.max_memory_allocated`` counts everything.
 
 Saved for backward (spiking populations): h in float16 (``save_dtype``; float32 on request),
-in 16-byte groups of consecutive steps, and the spikes as bits, 2.125 B per neuron-step, against 4 B for torch's float32 h. The backward
-reads the exact spike from the bits, so only the surrogate's argument is rounded. The same
-math in plain torch is ``lif_math`` (tested on the CPU).
+in 16-byte groups of consecutive steps, and the spikes as bits: 2.125 B per neuron-step,
+against 4 B for torch's float32 h. The backward reads the exact spike from the bits, so only
+the surrogate's argument is rounded. The same math in plain torch is ``lif_math`` (tested on
+the CPU).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ template <typename T_IO, typename T_SAVE, int SPIKING, int RESET_SUBTRACT, int U
 __global__ void lif_train_forward(
     const T_IO* __restrict__ x,         // [T, elems] delivered input
     T_IO* __restrict__ out,             // [T, elems] spikes (0/1), or v for LI
-    Bytes16* __restrict__ h_saved,      // [ceil(T/N), elems] groups of N pre-threshold membranes
+    Bytes16* __restrict__ h_saved,      // [ceil(T/N), elems] groups of N h (spiking only)
     unsigned int* __restrict__ bits,    // [ceil(T/32), elems] spike bits (spiking only)
     const float* __restrict__ coeff,    // [8, size]
     int save,                           // 0: no backward will follow, skip h and bits

@@ -11,7 +11,7 @@ struct alignas(16) Bytes16 { unsigned int word[4]; };
 
 // N = 16 / sizeof(T) consecutive steps of one element, moved as one 16-byte access. The
 // training kernels save h as [ceil(T/N), elems, N] groups: one wide load or store per N steps
-// instead of N narrow ones, each a full 512-byte line per warp.
+// instead of N narrow ones, and a warp's access is 512 contiguous bytes.
 template <typename T>
 union StepGroup {
     static constexpr int N = 16 / sizeof(T);
