@@ -374,7 +374,7 @@ def _kernel_ms(fn, launches: int = 20) -> float:
 KERNEL_VARIANTS = ((16, 0), (16, 1), (16, 2), (8, 1), (8, 2), (8, 4), (32, 1))
 
 
-def _direct_launcher(kernel, args: tuple, elems: int, block: int = 256, **template):
+def _direct_launcher(kernel, args: tuple, elems: int, **template):
     """A no-argument launch of one kernel variant with its CuPy arguments converted once, so
     that the timing holds no DLPack or dispatch overhead (a launch takes ~0.1 ms here)."""
     import cupy
@@ -383,14 +383,13 @@ def _direct_launcher(kernel, args: tuple, elems: int, block: int = 256, **templa
     from spikesim.backends.cupy import kernels
     from spikesim.backends.cupy.autograd import _cupy
 
-    function = kernels.get(kernel, kernel.expression(**template))
+    run = kernels.launcher(kernel, elems, **template)
     cupy_args = tuple(_cupy(a) if isinstance(a, torch.Tensor) else a for a in args)
-    grid = ((elems + block - 1) // block,)
     stream = cupy.cuda.ExternalStream(torch.cuda.current_stream().cuda_stream)
 
     def launch() -> None:
         with stream:
-            function(grid, (block,), cupy_args)
+            run(cupy_args)
 
     return launch
 
@@ -825,12 +824,7 @@ def cmd_report(args) -> None:
         "(bytes read + written).\n"
     )
     linear = {(r["n"], r["precision"]): r for r in rows if r["kind"] == "linear"}
-    dense = {(r["n"], r["precision"]): r["fwdbwd_ms"] for r in rows if r["kind"] == "linear_dense"}
-    dense_kernels = {
-        (r["n"], r["precision"]): r["kernel_ms"]
-        for r in rows
-        if r["kind"] == "linear_dense" and "kernel_ms" in r
-    }
+    dense = {(r["n"], r["precision"]): r for r in rows if r["kind"] == "linear_dense"}
     alone = {(r["lib"], r["n"], r["precision"]): r for r in rows if r["kind"] == "lif_alone"}
     print("## W1: Linear(n,n) + LIF, batch 16, T = 500, fwd + bwd of out.sum()\n")
     print(
@@ -848,11 +842,11 @@ def cmd_report(args) -> None:
             )
             continue
         lin = linear.get((r["n"], r["precision"]), {})
-        lin_dense = dense.get((r["n"], r["precision"]))
+        lin_dense = dense.get((r["n"], r["precision"]), {}).get("fwdbwd_ms")
         part = round(r["fwdbwd_ms"] - lin["fwdbwd_ms"], 3) if lin else "?"
         part_dense = round(r["fwdbwd_ms"] - lin_dense, 3) if lin_dense else "?"
         mem = round(r["peak_gib"] - lin["peak_gib"], 3) if lin else "?"
-        lin_kernels = dense_kernels.get((r["n"], r["precision"]))
+        lin_kernels = dense.get((r["n"], r["precision"]), {}).get("kernel_ms")
         kernels = (
             round(r["kernel_ms"] - lin_kernels, 3) if lin_kernels and "kernel_ms" in r else "?"
         )

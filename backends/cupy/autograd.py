@@ -22,7 +22,7 @@ import functools
 
 import torch
 
-from spikesim.backends.cupy import kernels
+from spikesim.backends.cupy import kernels, lif_math
 
 _C_TYPES = {torch.float32: "float", torch.float16: "f16", torch.bfloat16: "bf16"}
 
@@ -62,10 +62,10 @@ def _launch(
 
 
 def _saved_shape(steps: int, batch: int, size: int, dtype: torch.dtype) -> tuple[int, ...]:
-    """Shape of the saved membranes: groups of ``k`` = 16 bytes / element size consecutive steps
-    per element, ``[ceil(steps / k), batch, size, k]``, so the kernels move 16 bytes at a time
-    (``StepGroup`` in ``memory.cuh``; ``lif_math.group_steps`` is the same layout)."""
-    k = 16 // torch.empty((), dtype=dtype).element_size()
+    """Shape of the saved membranes, ``[ceil(steps / k), batch, size, k]`` with k consecutive
+    steps per 16-byte group, so the kernels move 16 bytes at a time (``lif_math.group_steps``
+    is the same layout)."""
+    k = lif_math.steps_per_group(dtype)
     return (-(-steps // k), batch, size, k)
 
 

@@ -166,9 +166,16 @@ def get(kernel: Kernel, expression: str):
     return module.get_function(expression)
 
 
+def launcher(kernel: Kernel, elems: int, block: int = 256, **template):
+    """A function of the kernel's arguments that launches one thread per element (``elems`` of
+    them) on CuPy's current stream; it does nothing when ``elems`` is 0."""
+    if elems == 0:
+        return lambda args: None
+    function = get(kernel, kernel.expression(**template))
+    grid = ((elems + block - 1) // block,)
+    return lambda args: function(grid, (block,), args)
+
+
 def launch(kernel: Kernel, args: tuple, elems: int, block: int = 256, **template) -> None:
     """Launch one thread per element (``elems`` of them) on CuPy's current stream."""
-    if elems == 0:
-        return
-    grid = (elems + block - 1) // block
-    get(kernel, kernel.expression(**template))((grid,), (block,), args)
+    launcher(kernel, elems, block, **template)(args)

@@ -22,10 +22,15 @@ def pack_bits(spikes: torch.Tensor) -> torch.Tensor:
     return torch.where(words >= 2**31, words - 2**32, words).to(torch.int32)
 
 
+def steps_per_group(dtype: torch.dtype) -> int:
+    """Consecutive steps of saved h per 16-byte group (``StepGroup`` in ``memory.cuh``)."""
+    return 16 // dtype.itemsize
+
+
 def group_steps(h: torch.Tensor) -> torch.Tensor:
-    """[T, B, N] -> [ceil(T/k), B, N, k] with k = 16 bytes / element size: the layout in which
+    """[T, B, N] -> [ceil(T/k), B, N, k] with k = :func:`steps_per_group`: the layout in which
     the forward kernel saves h (zeros after the last step)."""
-    k = 16 // h.element_size()
+    k = steps_per_group(h.dtype)
     steps = h.shape[0]
     padded = torch.zeros((-(-steps // k) * k, *h.shape[1:]), dtype=h.dtype)
     padded[:steps] = h
