@@ -154,6 +154,13 @@ def main() -> int:
             records.append(
                 run(f"{key} spikesim numba f64 step()", [*ours, *common, "--mode", "step"], args)
             )
+            records.append(
+                run(
+                    f"{key} spikesim numba f64 stream() of 10",
+                    [*ours, *common, "--mode", "stream", "--chunk", "10"],
+                    args,
+                )
+            )
         for peer in args.peers:
             if peer == "lava":
                 if key == "w2b1":

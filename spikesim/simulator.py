@@ -22,7 +22,8 @@ class Simulator(ABC):
 
     ``run(inputs)`` starts from the initial state and simulates every step of the inputs.
     ``step(x_t)`` advances the streaming state by one step and returns the recorded values at
-    that step; ``reset()`` returns the streaming state to the initial state.
+    that step; ``stream(inputs)`` advances it by every step of ``inputs`` at once, as that many
+    ``step`` calls would; ``reset()`` returns the streaming state to the initial state.
     """
 
     backend: str = "abstract"
@@ -89,12 +90,34 @@ class Simulator(ABC):
         arrays = self._ready_input(x_t, 2)
         if arrays is None:
             arrays = self._checked_step_input(x_t)
-        batch = next(iter(arrays.values())).shape[1]
-        if not self._streaming or batch != self._stream_batch:
-            self._check_batch(batch)
-            self._reset_stream(batch)
-            self._streaming, self._stream_batch = True, batch
+        self._continue_stream(next(iter(arrays.values())).shape[1])
         return self._step({name: a[0] for name, a in arrays.items()})
+
+    def stream(self, inputs, n_steps: int | None = None) -> Result:
+        """Advance the streaming state by every step of ``inputs``, as one ``step`` call per
+        step would, and return the compile-time probes over those steps ([T, B, N]).
+
+        ``inputs`` take the forms ``run`` accepts. The state carries over from and to ``step``
+        and earlier ``stream`` calls, so a long input can arrive in chunks; a new batch size,
+        or ``reset()``, starts again from the initial state, and so does the next call after
+        one that raised.
+        """
+        arrays = self._ready_input(inputs, 3)
+        if arrays is None:
+            arrays, steps, batch = normalise_inputs(
+                self.graph, inputs, n_steps, keep_dtypes=self.native_inputs
+            )
+        else:
+            steps, batch = inputs.shape[:2]
+        self._continue_stream(batch)
+        recorder = Recorder(self.graph, self.record, steps, batch, self.dtype or np.float64)
+        try:
+            self._stream_steps(arrays, steps, recorder)
+        except BaseException:
+            # Stopped part-way, the state is at a step the caller cannot know: start again.
+            self._streaming = False
+            raise
+        return recorder.result()
 
     def _ready_input(self, x, ndim: int) -> dict[str, np.ndarray] | None:
         """``inputs.ready_input`` for the graph's only Input, or ``None`` without one."""
@@ -117,8 +140,16 @@ class Simulator(ABC):
         return arrays
 
     def reset(self) -> None:
-        """Forget the streaming state; the next ``step`` starts from the initial state."""
+        """Forget the streaming state; the next ``step`` or ``stream`` starts from the initial
+        state."""
         self._streaming = False
+
+    def _continue_stream(self, batch: int) -> None:
+        """Start a stream of ``batch`` samples unless one of that batch size is running."""
+        if not self._streaming or batch != self._stream_batch:
+            self._check_batch(batch)
+            self._reset_stream(batch)
+            self._streaming, self._stream_batch = True, batch
 
     # -- backend hooks -------------------------------------------------------------------------
 
@@ -135,6 +166,14 @@ class Simulator(ABC):
     @abstractmethod
     def _step(self, inputs: dict[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
         """One streaming step with {input: [B, N]}; returns the probed values."""
+
+    def _stream_steps(self, inputs: dict[str, np.ndarray], steps: int, recorder: Recorder) -> None:
+        """``steps`` streaming steps with {input: [T, B, N]}, their probes into ``recorder``.
+        One ``_step`` per step here; a backend that can run them in one call overrides it."""
+        for t in range(steps):
+            for name, values in self._step({n: a[t] for n, a in inputs.items()}).items():
+                for var, value in values.items():
+                    recorder.write(t, name, var, value)
 
     # -- helpers -------------------------------------------------------------------------------
 

@@ -164,13 +164,25 @@ class FixedNumbaSimulator(Simulator):
     def _reset_stream(self, batch: int) -> None:
         self._stream: list[dict[str, np.ndarray]] = []
 
+    def _replay(self, chunk: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The kernel keeps no state between calls: append ``chunk`` ({input: [k, B, N]}) to
+        the stream and simulate the whole stream again. (Inputs reach this backend as float64
+        copies, never the caller's buffer, which may be refilled for the next chunk.)"""
+        self._stream.append(chunk)
+        stacked = {name: np.concatenate([c[name] for c in self._stream]) for name in chunk}
+        steps, batch = next(iter(stacked.values())).shape[:2]
+        return self._simulate(stacked, steps, batch)
+
     def _step(self, inputs):
-        # Replays the stream so far: the kernel keeps no state between calls.
-        self._stream.append(inputs)
-        stacked = {name: np.stack([s[name] for s in self._stream]) for name in inputs}
-        rec = self._simulate(stacked, len(self._stream), next(iter(inputs.values())).shape[0])
+        rec = self._replay({name: a[None] for name, a in inputs.items()})
         out = {}
         for name, variables in self.record.items():
             off, size = self.offsets[name]
             out[name] = {var: rec[var][-1, :, off : off + size] for var in variables}
         return out
+
+    def _stream_steps(self, inputs, steps, recorder: Recorder) -> None:
+        rec = self._replay(inputs)
+        self._write(
+            {var: a[a.shape[0] - steps :] for var, a in rec.items()}, recorder, 0, self.record
+        )

@@ -199,22 +199,16 @@ class NumbaSimulator(Simulator):
 
     def _run(self, inputs, steps, batch, recorder: Recorder) -> None:
         x = self._input_array(inputs)
-        cols, widths, slices = self._probes_for(recorder.record)
+        probes = self._probes_for(recorder.record)
         strategies = self.edge_strategies(x)
-        bytes_per_step = max(1, batch * sum(widths) * 8)
-        chunk = max(1, min(steps, CHUNK_BYTES // bytes_per_step))
+        chunk = self._chunk_steps(x, probes)
         # A run in one kernel call needs no sample's state afterwards, so each thread keeps the
         # state of the tile it runs in rows of its own, which stay in its cache (W3 about a
         # tenth faster, docs/numba.md). A run in chunks carries every sample's state across.
-        state, args = self._fresh_arguments(batch, strategies, cols, batch > 1 and chunk == steps)
-        for t0 in range(0, steps, chunk):
-            span = min(chunk, steps - t0)
-            recs = self._call(t0, x[t0 : t0 + span], args, widths)
-            for (name, var), block in self._split(recs, slices).items():
-                if span == steps:
-                    recorder.adopt(name, var, block)  # the kernel's fresh array: no copy
-                else:
-                    recorder.write(t0, name, var, block)
+        state, args = self._fresh_arguments(
+            batch, strategies, probes.cols, batch > 1 and chunk == steps
+        )
+        self._record_calls(0, x, chunk, args, probes, recorder)
         if steps:
             nonzero = state.nonzero[:, : len(self.layout.names)]
             if nonzero.min() < 0:
@@ -227,21 +221,31 @@ class NumbaSimulator(Simulator):
     def _reset_stream(self, batch: int) -> None:
         self._stream = _State(self.layout, batch, self.dtype)
         self._t = 0
-        cols, self._stream_widths, self._stream_slices = self._probes_for(self.record)
+        self._stream_probes = self._probes_for(self.record)
         # Built once per stream: a step costs tens of microseconds, so rebuilding them showed.
         strategies = self.edge_strategies()
         self._stream_args = self._arguments(
-            self._stream, strategies, cols, self._tile_size(batch, strategies)
+            self._stream, strategies, self._stream_probes.cols, self._tile_size(batch, strategies)
         )
 
     def _step(self, inputs):
         x = self._input_array({name: a[None] for name, a in inputs.items()})
-        recs = self._call(self._t, x, self._stream_args, self._stream_widths)
+        recs = self._call(self._t, x, self._stream_args, self._stream_probes.widths)
         self._t += 1
         values: dict[str, dict[str, np.ndarray]] = {}
-        for name, var, v, start, n in self._stream_slices:
+        for name, var, v, start, n in self._stream_probes.slices:
             values.setdefault(name, {})[var] = recs[v][:, 0, start : start + n]
         return values
+
+    def _stream_steps(self, inputs, steps, recorder: Recorder) -> None:
+        # The same kernel as a step, over every step at once: the call's fixed cost (tens of
+        # microseconds) is paid once per chunk, not once per step.
+        x = self._input_array(inputs)
+        probes = self._stream_probes
+        self._record_calls(
+            self._t, x, self._chunk_steps(x, probes), self._stream_args, probes, recorder
+        )
+        self._t += steps
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -314,6 +318,29 @@ class NumbaSimulator(Simulator):
         if batch > 1 and np.any(self.layout.edge_rows & strategies):
             return max(1, min(DENSE_TILE, -(-batch // _jit()[0].get_num_threads())))
         return 1
+
+    @staticmethod
+    def _chunk_steps(x: np.ndarray, probes: _Probes) -> int:
+        """Steps per kernel call over input ``x`` [T, B, ...]: all of them, unless their
+        recordings would exceed ``CHUNK_BYTES``."""
+        steps, batch = x.shape[:2]
+        bytes_per_step = max(1, batch * sum(probes.widths) * 8)
+        return max(1, min(steps, CHUNK_BYTES // bytes_per_step))
+
+    def _record_calls(
+        self, t_start: int, x: np.ndarray, chunk: int, args: tuple, probes: _Probes, recorder
+    ) -> None:
+        """Run the kernel over ``x`` from global step ``t_start``, ``chunk`` steps per call, and
+        hand the probes to ``recorder`` (step 0 of the record being ``x``'s first)."""
+        steps = x.shape[0]
+        for t0 in range(0, steps, chunk):
+            span = min(chunk, steps - t0)
+            recs = self._call(t_start + t0, x[t0 : t0 + span], args, probes.widths)
+            for (name, var), block in self._split(recs, probes.slices).items():
+                if span == steps:
+                    recorder.adopt(name, var, block)  # the kernel's fresh array: no copy
+                else:
+                    recorder.write(t0, name, var, block)
 
     def _call(self, t0, x, args: tuple, widths) -> tuple[np.ndarray, ...]:
         """Run the kernel over ``x`` from step ``t0``; return the fresh [B, T, width] probe arrays

@@ -7,7 +7,8 @@ times ``--warmup`` untimed and ``--repeats`` timed units with ``time.perf_counte
 ``common.result_record`` with spike counts checked against the file's ``ref_counts``.
 
 ``--batch N`` runs the first N samples (the unit is then N samples). ``--mode step`` drives the
-streaming ``Simulator.step`` API one step at a time instead of one ``run`` call.
+streaming ``Simulator.step`` API one step at a time instead of one ``run`` call, and
+``--mode stream --chunk K`` the streaming ``Simulator.stream`` API K steps at a time.
 The harness folder comes from ``--peers-dir``, else env ``PEERS_DIR``, else
 ``<repo>/../shared/peers``.
 """
@@ -47,8 +48,12 @@ def _parser(common) -> argparse.ArgumentParser:
     ap.add_argument("--dtype", default="float64", choices=["float32", "float64"])
     ap.add_argument("--strategy", default=None, help="numba: auto | event | dense")
     ap.add_argument(
-        "--mode", default="run", choices=["run", "step"], help="one run() or step() per step"
+        "--mode",
+        default="run",
+        choices=["run", "step", "stream"],
+        help="one run(), one step() per step, or one stream() per --chunk steps",
     )
+    ap.add_argument("--chunk", type=int, default=10, help="--mode stream: steps per stream() call")
     return ap
 
 
@@ -91,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         def once():
             result = sim.run(x)
             return {name: np.asarray(s) for name, s in result.spikes.items()}
-    else:
+    elif args.mode == "step":
 
         def once():
             sim.reset()
@@ -101,6 +106,20 @@ def main(argv: list[str] | None = None) -> int:
             for t in range(x.shape[0]):
                 for name, values in sim.step(x[t]).items():
                     trains[name][t] = values["spikes"]
+            return trains
+    else:
+        if args.chunk < 1:
+            raise SystemExit(f"run_spikesim: --chunk must be at least 1, got {args.chunk}")
+
+        def once():
+            sim.reset()
+            trains = {
+                name: np.zeros((x.shape[0], batch, graph.size(name)), np.bool_) for name in record
+            }
+            for t in range(0, x.shape[0], args.chunk):
+                result = sim.stream(x[t : t + args.chunk])
+                for name, spikes in result.spikes.items():
+                    trains[name][t : t + args.chunk] = spikes
             return trains
 
     times, spikes = common.time_repeats(once, args.warmup, args.repeats or 5)
@@ -128,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
 
         threads = numba.get_num_threads()
     variant = f"{args.backend} {args.dtype}, {args.mode}()"
+    if args.mode == "stream":
+        variant += f" of {args.chunk} steps"
     if args.backend == "numba":
         variant += f", strategy={args.strategy or 'auto'}, {threads} threads"
     extra = {

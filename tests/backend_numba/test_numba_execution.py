@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -146,6 +148,87 @@ def test_numba_streaming_steps_equal_run_and_reset_restarts():
             np.testing.assert_array_equal(got["o"]["v"], np.asarray(whole.states["o"]["v"])[t])
         sim.reset()
     assert got["h"]["spikes"].dtype == np.bool_
+
+
+@pytest.mark.parametrize("calls_per_chunk", ["one", "per step"])
+def test_numba_stream_in_chunks_equals_run(monkeypatch, calls_per_chunk):
+    # The windows' horizon here is 9 steps (latencies up to 9): the cuts fall before, on and
+    # after its moves, and pieces go through stream() (one kernel call, or one per step past
+    # CHUNK_BYTES) and step() in turn, continuing one another's state. The input buffer is
+    # refilled in place between pieces, as a streaming caller would.
+    graph, x = _network()
+    record = full_record(graph)
+    sim = spikesim.compile(graph, "numba", record=record)
+    whole = sim.run(x)
+    if calls_per_chunk == "per step":
+        monkeypatch.setattr(numba_simulator, "CHUNK_BYTES", 1)
+    buffer = np.empty_like(x)
+    pieces = []
+    for start, stop in itertools.pairwise([0, 0, 8, 9, 10, 11, 27, 28, 45, x.shape[0]]):
+        if stop - start == 1 and start % 2:
+            got = sim.step(x[start])
+            pieces.append({(n, v): a[None] for n, vs in got.items() for v, a in vs.items()})
+            continue
+        chunk = buffer[: stop - start]
+        chunk[:] = x[start:stop]
+        got = sim.stream(chunk)
+        pieces.append({key: np.array(_probe(got, *key)) for key in _probes(record)})
+        buffer[:] = -1.0  # what the chunk's results must not depend on
+    for key in _probes(record):
+        np.testing.assert_array_equal(
+            np.concatenate([p[key] for p in pieces]), _probe(whole, *key), err_msg=str(key)
+        )
+    # A new batch size starts a new stream, from the initial state.
+    again = sim.stream(x[:20, :2])
+    np.testing.assert_array_equal(_probe(again, "h", "v"), _probe(whole, "h", "v")[:20, :2])
+
+
+def test_numba_stream_after_a_failed_call_starts_again(monkeypatch):
+    graph, x = _network()
+    sim = spikesim.compile(graph, "numba", record={"o": ["v"]})
+    whole = sim.run(x)
+    sim.stream(x[:10])
+    real_call = numba_simulator.NumbaSimulator._call
+
+    def fail_after_one_call(self, *args):
+        monkeypatch.setattr(numba_simulator.NumbaSimulator, "_call", fail)
+        return real_call(self, *args)
+
+    def fail(self, *args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(numba_simulator, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(numba_simulator.NumbaSimulator, "_call", fail_after_one_call)
+    with pytest.raises(KeyboardInterrupt):
+        sim.stream(x[10:20])  # stopped after one of its ten steps
+    monkeypatch.undo()
+    np.testing.assert_array_equal(
+        _probe(sim.stream(x[:30]), "o", "v"), _probe(whole, "o", "v")[:30]
+    )
+
+
+def test_numba_stream_rejects_bad_input_and_keeps_its_state():
+    graph, x = _network()
+    sim = spikesim.compile(graph, "numba", record={"o": ["v"]})
+    whole = sim.run(x)
+    first = sim.stream(x[:7])
+    bad = x[7:12].copy()
+    bad[2, 1, 5] = np.nan
+    with pytest.raises(GraphError, match="NaN"):
+        sim.stream(bad)
+    with pytest.raises(GraphError, match="batch|shape|channels|140"):
+        sim.stream(x[7:12, :, :100])
+    rest = sim.stream(x[7:])
+    joined = np.concatenate([_probe(first, "o", "v"), _probe(rest, "o", "v")])
+    np.testing.assert_array_equal(joined, _probe(whole, "o", "v"))
+
+
+def _probes(record) -> list[tuple[str, str]]:
+    return [(name, var) for name, variables in record.items() for var in variables]
+
+
+def _probe(result, name: str, var: str) -> np.ndarray:
+    return np.asarray(result.spikes[name] if var == "spikes" else result.states[name][var])
 
 
 def test_numba_run_in_several_kernel_calls_equals_one_call(monkeypatch):

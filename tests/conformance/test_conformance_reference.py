@@ -1,8 +1,11 @@
 """The conformance harness itself, exercised on the reference backend (float32 vs float64)."""
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import spikesim
 from spikesim.backends.reference import capabilities
@@ -78,5 +81,37 @@ def test_compare_results_reports_the_first_difference():
     b = spikesim.compile(case.graph, record=record).run(case.inputs)
     name = next(n for n, p in case.graph.populations() if p.spiking)
     b.spikes[name][0, 0, 0] = ~b.spikes[name][0, 0, 0]
-    with pytest.raises(AssertionError, match=rf"{name}\.spikes differ first at step 0, sample 0, neuron 0"):
+    with pytest.raises(
+        AssertionError, match=rf"{name}\.spikes differ first at step 0, sample 0, neuron 0"
+    ):
         compare_results(case.graph, a, b, "float64")
+
+
+@settings(max_examples=25)
+@given(case=cases(capabilities()), data=st.data())
+def test_streaming_in_chunks_equals_run(case, data):
+    # stream() continues the state of step() and of earlier stream() calls: cut the input
+    # anywhere (empty chunks too), feed the pieces through both, and every probe must be the run's.
+    record = full_record(case.graph)
+    sim = spikesim.compile(case.graph, record=record)
+    whole = sim.run(case.inputs)
+    steps = next(iter(case.inputs.values())).shape[0]
+    cuts = sorted(data.draw(st.lists(st.integers(0, steps), max_size=4)))
+    sim.reset()
+    pieces = []
+    for k, (start, stop) in enumerate(itertools.pairwise([0, *cuts, steps])):
+        chunk = {n: v[start:stop] for n, v in case.inputs.items()}
+        if k % 2 and stop - start == 1:  # a one-step piece through step() instead
+            got = sim.step({n: v[0] for n, v in chunk.items()})
+            pieces.append({(n, var): got[n][var][None] for n, vs in record.items() for var in vs})
+        else:
+            got = sim.stream(chunk)
+            pieces.append({(n, var): _probe(got, n, var) for n, vs in record.items() for var in vs})
+    for name, variables in record.items():
+        for var in variables:
+            joined = np.concatenate([p[name, var] for p in pieces])
+            np.testing.assert_array_equal(joined, _probe(whole, name, var), err_msg=f"{name}.{var}")
+
+
+def _probe(result, name: str, var: str) -> np.ndarray:
+    return np.asarray(result.spikes[name] if var == "spikes" else result.states[name][var])

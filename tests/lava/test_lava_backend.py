@@ -51,7 +51,9 @@ def test_random_float_graphs_conform(lava_env):
     cases.append(_structure_case())
     # Fixed-point graphs in float64 (their float view: input_gain 64 is folded into the weights).
     float_views = [generate_fixed_case(seed) for seed in (200, 201)]
-    assert all(FLOAT_POLICY.margin_ok(c.graph, threshold_margin(c.graph, c.inputs)) for c in float_views)
+    assert all(
+        FLOAT_POLICY.margin_ok(c.graph, threshold_margin(c.graph, c.inputs)) for c in float_views
+    )
     cases += float_views
     results = run_many([(_lava(c.graph), c.inputs) for c in cases])
     graded = 0
@@ -73,7 +75,9 @@ def test_random_fixed_graphs_bit_exact(lava_env):
         want = spikesim.compile(case.graph, dtype="fixed", record=record).run(case.inputs)
         compare_results(case.graph, got, want, "fixed")  # tolerance 0: bit-exact
         for backend in backends:
-            other = spikesim.compile(case.graph, backend=backend, dtype="fixed", record=record).run(case.inputs)
+            other = spikesim.compile(case.graph, backend=backend, dtype="fixed", record=record).run(
+                case.inputs
+            )
             compare_results(case.graph, other, want, "fixed")
         spikes += sum(int(np.asarray(s).sum()) for s in got.spikes.values())
     assert spikes > 0
@@ -110,3 +114,24 @@ def test_streaming_step_replays(lava_env):
     stepped = [sim.step(x[t])["p"]["v"] for t in range(3)]
     whole = spikesim.compile(g, record={"p": ["v"]}).run(x)
     np.testing.assert_allclose(np.stack(stepped), np.asarray(whole.states["p"]["v"]), rtol=1e-12)
+
+
+def test_stream_in_chunks_replays_once_per_chunk(lava_env, monkeypatch):
+    g = spikesim.Graph()
+    g.add("in", spikesim.Input(2))
+    g.add("p", spikesim.LIF(2, alpha=0.5, beta=0.8, v_th=1.0))
+    g.connect("in", "p", [[0.9, 0.0], [0.3, 0.5]], delay=[[1, 2], [3, 1]])
+    x = np.array([[1, 1], [0, 1], [1, 0], [1, 1], [0, 0], [1, 1]], float)
+    sim = spikesim.compile(g, backend="lava", record={"p": ["v", "spikes"]})
+    runs = []
+    real_run = type(sim).run
+    monkeypatch.setattr(
+        type(sim), "run", lambda self, *a, **k: runs.append(1) or real_run(self, *a, **k)
+    )
+    first, second = sim.stream(x[:4]), sim.stream(x[4:])
+    assert len(runs) == 2  # one runner call per chunk, not one per step
+    whole = spikesim.compile(g, record={"p": ["v", "spikes"]}).run(x)
+    v = np.concatenate([np.asarray(first.states["p"]["v"]), np.asarray(second.states["p"]["v"])])
+    np.testing.assert_allclose(v, np.asarray(whole.states["p"]["v"]), rtol=1e-12)
+    spikes = np.concatenate([np.asarray(first.spikes["p"]), np.asarray(second.spikes["p"])])
+    np.testing.assert_array_equal(spikes, np.asarray(whole.spikes["p"]))
