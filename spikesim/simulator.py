@@ -64,13 +64,7 @@ class Simulator(ABC):
         bare value for a single-input graph). ``record`` overrides the compile-time probes;
         ``record_to`` streams the record to an HDF5 file instead of RAM.
         """
-        arrays = self._ready_input(inputs, 3)
-        if arrays is None:
-            arrays, steps, batch = normalise_inputs(
-                self.graph, inputs, n_steps, keep_dtypes=self.native_inputs
-            )
-        else:
-            steps, batch = inputs.shape[:2]
+        arrays, steps, batch = self._sequence_input(inputs, n_steps)
         self._check_batch(batch)
         probes = self.record if record is None else resolve_record(self.graph, record)
         recorder = Recorder(self.graph, probes, steps, batch, self.dtype or np.float64, record_to)
@@ -102,13 +96,7 @@ class Simulator(ABC):
         or ``reset()``, starts again from the initial state, and so does the next call after
         one that raised.
         """
-        arrays = self._ready_input(inputs, 3)
-        if arrays is None:
-            arrays, steps, batch = normalise_inputs(
-                self.graph, inputs, n_steps, keep_dtypes=self.native_inputs
-            )
-        else:
-            steps, batch = inputs.shape[:2]
+        arrays, steps, batch = self._sequence_input(inputs, n_steps)
         self._continue_stream(batch)
         recorder = Recorder(self.graph, self.record, steps, batch, self.dtype or np.float64)
         try:
@@ -118,6 +106,16 @@ class Simulator(ABC):
             self._streaming = False
             raise
         return recorder.result()
+
+    def _sequence_input(
+        self, inputs, n_steps: int | None
+    ) -> tuple[dict[str, np.ndarray], int, int]:
+        """({input: [T, B, N]}, T, B) from any input ``run`` accepts."""
+        arrays = self._ready_input(inputs, 3)
+        if arrays is None:
+            return normalise_inputs(self.graph, inputs, n_steps, keep_dtypes=self.native_inputs)
+        steps, batch = inputs.shape[:2]
+        return arrays, steps, batch
 
     def _ready_input(self, x, ndim: int) -> dict[str, np.ndarray] | None:
         """``inputs.ready_input`` for the graph's only Input, or ``None`` without one."""
