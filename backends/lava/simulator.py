@@ -29,14 +29,8 @@ class LavaSimulator(Simulator):
 
     backend = "lava"
 
-    def __init__(
-        self,
-        graph: Graph,
-        batch_size=None,
-        dtype="float64",
-        record=None,
-        timeout_s: float = DEFAULT_TIMEOUT_S,
-    ) -> None:
+    def __init__(self, graph: Graph, batch_size=None, dtype="float64", record=None,
+                 timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
         super().__init__(graph, batch_size, dtype, record)
         self.fixed = dtype == "fixed"
         if self.fixed:
@@ -54,20 +48,11 @@ class LavaSimulator(Simulator):
         job = lower(self.graph, inputs, recorder.record, self.fixed)
 
         def finish(result: JobResult) -> None:
-            self.last_timing = {
-                "build_s": result.build_s,
-                "sample_run_s": result.sample_run_s.tolist(),
-            }
+            self.last_timing = {"build_s": result.build_s, "sample_run_s": result.sample_run_s.tolist()}
             for name, variables in recorder.record.items():
                 for var in variables:
-                    recorder.write(
-                        0,
-                        name,
-                        var,
-                        self._convert(
-                            name, var, unpack(result.traces[name, PROBE_VARS[var]], steps, batch)
-                        ),
-                    )
+                    recorder.write(0, name, var, self._convert(name, var, unpack(
+                        result.traces[name, PROBE_VARS[var]], steps, batch)))
 
         return job, finish
 

@@ -70,10 +70,14 @@ def test_runs_are_reproducible_and_seeded():
     assert not np.array_equal(a.states["o"]["v"], c.states["o"]["v"])
 
 
-def test_streaming_steps_equal_run():
+def test_streaming_steps_and_chunks_equal_run():
     g, x = _graph()
     sim = spikesim.compile(g, "rram", seed=2)
     whole = sim.run(x)
     sim.reset()
     stepped = np.stack([sim.step(x[t])["o"]["v"] for t in range(x.shape[0])])
     np.testing.assert_array_equal(stepped, whole.states["o"]["v"])
+    sim.reset()  # and in chunks, through stream()
+    half = x.shape[0] // 2
+    chunks = [sim.stream(x[:half]).states["o"]["v"], sim.stream(x[half:]).states["o"]["v"]]
+    np.testing.assert_array_equal(np.concatenate(chunks), whole.states["o"]["v"])
