@@ -81,9 +81,7 @@ def test_compare_results_reports_the_first_difference():
     b = spikesim.compile(case.graph, record=record).run(case.inputs)
     name = next(n for n, p in case.graph.populations() if p.spiking)
     b.spikes[name][0, 0, 0] = ~b.spikes[name][0, 0, 0]
-    with pytest.raises(
-        AssertionError, match=rf"{name}\.spikes differ first at step 0, sample 0, neuron 0"
-    ):
+    with pytest.raises(AssertionError, match=rf"{name}\.spikes differ first at step 0, sample 0, neuron 0"):
         compare_results(case.graph, a, b, "float64")
 
 

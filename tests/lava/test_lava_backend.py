@@ -51,9 +51,7 @@ def test_random_float_graphs_conform(lava_env):
     cases.append(_structure_case())
     # Fixed-point graphs in float64 (their float view: input_gain 64 is folded into the weights).
     float_views = [generate_fixed_case(seed) for seed in (200, 201)]
-    assert all(
-        FLOAT_POLICY.margin_ok(c.graph, threshold_margin(c.graph, c.inputs)) for c in float_views
-    )
+    assert all(FLOAT_POLICY.margin_ok(c.graph, threshold_margin(c.graph, c.inputs)) for c in float_views)
     cases += float_views
     results = run_many([(_lava(c.graph), c.inputs) for c in cases])
     graded = 0
@@ -75,9 +73,7 @@ def test_random_fixed_graphs_bit_exact(lava_env):
         want = spikesim.compile(case.graph, dtype="fixed", record=record).run(case.inputs)
         compare_results(case.graph, got, want, "fixed")  # tolerance 0: bit-exact
         for backend in backends:
-            other = spikesim.compile(case.graph, backend=backend, dtype="fixed", record=record).run(
-                case.inputs
-            )
+            other = spikesim.compile(case.graph, backend=backend, dtype="fixed", record=record).run(case.inputs)
             compare_results(case.graph, other, want, "fixed")
         spikes += sum(int(np.asarray(s).sum()) for s in got.spikes.values())
     assert spikes > 0

@@ -22,9 +22,7 @@ def test_hypothesis_fixed_graphs(seed):
     case = generate_fixed_case(seed)
     record = full_record(case.graph)
     want = spikesim.compile(case.graph, dtype="fixed", record=record).run(case.inputs)
-    got = spikesim.compile(case.graph, backend="numba", dtype="fixed", record=record).run(
-        case.inputs
-    )
+    got = spikesim.compile(case.graph, backend="numba", dtype="fixed", record=record).run(case.inputs)
     compare_results(case.graph, got, want, "fixed")
 
 
@@ -34,17 +32,13 @@ def test_random_fixed_graphs(seed):
         case = generate_fixed_case(s)
         record = full_record(case.graph)
         want = spikesim.compile(case.graph, dtype="fixed", record=record).run(case.inputs)
-        got = spikesim.compile(case.graph, backend="numba", dtype="fixed", record=record).run(
-            case.inputs
-        )
+        got = spikesim.compile(case.graph, backend="numba", dtype="fixed", record=record).run(case.inputs)
         compare_results(case.graph, got, want, "fixed")
 
 
 def test_each_fixed_rule(rule_cases):
     for case in rule_cases:
-        result = spikesim.compile(
-            case.graph, backend="numba", dtype="fixed", record=case.record
-        ).run(case.inputs)
+        result = spikesim.compile(case.graph, backend="numba", dtype="fixed", record=case.record).run(case.inputs)
         for (pop, var), want in case.expected.items():
             got = result.spikes[pop] if var == "spikes" else result.states[pop][var]
             np.testing.assert_array_equal(np.asarray(got)[:, 0, :], want, err_msg=case.rule)
@@ -53,9 +47,7 @@ def test_each_fixed_rule(rule_cases):
 def test_streaming_step_equals_run():
     case = generate_fixed_case(7)
     pop = case.graph.outputs()["out"]
-    sim = spikesim.compile(
-        case.graph, backend="numba", dtype="fixed", record={pop: ["v", "spikes"]}
-    )
+    sim = spikesim.compile(case.graph, backend="numba", dtype="fixed", record={pop: ["v", "spikes"]})
     whole = sim.run(case.inputs)
     for t in range(case.inputs["in"].shape[0]):
         got = sim.step({"in": case.inputs["in"][t]})
