@@ -112,7 +112,13 @@ def test_numba_bench_cli_prints_matching_table(capsys, tmp_path):
 @pytest.mark.skipif(
     not (PEERS / "common.py").is_file(), reason=f"peer harness not found at {PEERS}"
 )
-def test_numba_peer_adapter_matches_ref_counts(tmp_path):
+@pytest.mark.parametrize(
+    "mode",
+    [[], ["--mode", "step"], ["--mode", "stream", "--chunk", "7"]],
+    ids=["run", "step", "stream"],
+)
+def test_numba_peer_adapter_matches_ref_counts(tmp_path, mode):
+    # 30 steps in chunks of 7: the last stream() call gets the 2 steps left.
     wl = synthetic_w3(seed=4, samples=6)
     wl["input"] = wl["input"][:30]
     wl["ref_counts"] = _harness_counts(wl).astype(np.int32)
@@ -132,9 +138,11 @@ def test_numba_peer_adapter_matches_ref_counts(tmp_path):
         "1",
         "--peers-dir",
         str(PEERS),
+        *mode,
     ]
     subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=300)
     record = json.loads(out.read_text())
+    assert record["variant"].startswith(f"numba float64, {(mode or ['', 'run'])[1]}()")
     assert record["samples"] == 4 and record["extra"]["count_match_frac"] == 1.0
     assert record["out_spikes"] == int(wl["ref_counts"][:4].sum())
 
