@@ -187,3 +187,17 @@ class Simulator(ABC):
             raise GraphError(
                 f"inputs: batch size {batch} differs from the compiled batch_size {self.batch_size}"
             )
+
+
+class ReplayedStream:
+    """Streaming for a backend that keeps no state between its runs: every ``step`` or
+    ``stream`` call simulates the whole stream so far again. (Inputs reach such backends as
+    float64 copies, never the caller's buffer, which may be refilled for the next call.)"""
+
+    def _reset_stream(self, batch: int) -> None:
+        self._chunks: list[dict[str, np.ndarray]] = []
+
+    def _stream_so_far(self, chunk: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Append ``chunk`` ({input: [k, B, N]}) to the stream; return the whole stream."""
+        self._chunks.append(chunk)
+        return {name: np.concatenate([c[name] for c in self._chunks]) for name in chunk}

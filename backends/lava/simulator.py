@@ -14,12 +14,12 @@ from spikesim.backends.reference.fixed_simulator import check_fixed_graph
 from spikesim.inputs import normalise_inputs
 from spikesim.ir import Graph
 from spikesim.result import Recorder, Result, resolve_record
-from spikesim.simulator import Simulator
+from spikesim.simulator import ReplayedStream, Simulator
 
 DEFAULT_TIMEOUT_S = 600.0
 
 
-class LavaSimulator(Simulator):
+class LavaSimulator(ReplayedStream, Simulator):
     """Lava ``Loihi2SimCfg`` simulation (``floating_pt`` for float64, ``fixed_pt`` for fixed).
 
     Every ``run`` is one runner process (about 1.3 s of start-up); :func:`run_many` puts many
@@ -71,16 +71,10 @@ class LavaSimulator(Simulator):
 
     # -- streaming: replay -------------------------------------------------------------------
 
-    def _reset_stream(self, batch: int) -> None:
-        self._stream: list[dict[str, np.ndarray]] = []
-
     def _replay(self, chunk: dict[str, np.ndarray]) -> dict[tuple[str, str], np.ndarray]:
-        """Append ``chunk`` ({input: [k, B, N]}) to the stream and run the whole stream again
-        in one runner call; returns every probe over the whole stream. (Inputs reach this
-        backend as float64 copies, never the caller's buffer.)"""
-        self._stream.append(chunk)
-        stacked = {name: np.concatenate([x[name] for x in self._stream]) for name in chunk}
-        result = self.run(stacked)
+        """Run the whole stream with ``chunk`` appended in one runner call; returns every
+        probe over the whole stream."""
+        result = self.run(self._stream_so_far(chunk))
         self._streaming = True  # run() ends streaming; this replay is part of it
         return {
             (name, var): np.asarray(

@@ -16,7 +16,7 @@ from spikesim.backends.reference.fixed_simulator import check_fixed_graph, integ
 from spikesim.ir import Graph, Input
 from spikesim.ir.fixed import ACTIVATION_SHIFT, DECAY_SHIFT, STATE_MAX
 from spikesim.result import Recorder
-from spikesim.simulator import Simulator
+from spikesim.simulator import ReplayedStream, Simulator
 
 
 @njit(cache=True)
@@ -85,7 +85,7 @@ def _simulate(x, nodes, groups, weights, params, rec_v, rec_u, rec_s):  # pragma
                         rec_u[t, b, i] = cur
 
 
-class FixedNumbaSimulator(Simulator):
+class FixedNumbaSimulator(ReplayedStream, Simulator):
     """Numba simulation of a LoihiLIF/LoihiDense graph in int64; records v, i (Lava's u), spikes."""
 
     backend = "numba"
@@ -161,15 +161,9 @@ class FixedNumbaSimulator(Simulator):
     def _run(self, inputs, steps, batch, recorder: Recorder) -> None:
         self._write(self._simulate(inputs, steps, batch), recorder, 0, recorder.record)
 
-    def _reset_stream(self, batch: int) -> None:
-        self._stream: list[dict[str, np.ndarray]] = []
-
     def _replay(self, chunk: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """The kernel keeps no state between calls: append ``chunk`` ({input: [k, B, N]}) to
-        the stream and simulate the whole stream again. (Inputs reach this backend as float64
-        copies, never the caller's buffer, which may be refilled for the next chunk.)"""
-        self._stream.append(chunk)
-        stacked = {name: np.concatenate([c[name] for c in self._stream]) for name in chunk}
+        """Simulate the whole stream with ``chunk`` appended (the kernel keeps no state)."""
+        stacked = self._stream_so_far(chunk)
         steps, batch = next(iter(stacked.values())).shape[:2]
         return self._simulate(stacked, steps, batch)
 
