@@ -60,7 +60,10 @@ def _parser(common) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     common = _import_common(argv)
-    args = _parser(common).parse_args(argv)
+    parser = _parser(common)
+    args = parser.parse_args(argv)
+    if args.chunk < 1:
+        parser.error(f"--chunk: expected at least 1 step per stream() call, got {args.chunk}")
     import spikesim
     from spikesim.workloads import graph_for
 
@@ -91,6 +94,11 @@ def main(argv: list[str] | None = None) -> int:
     compile_s = time.perf_counter() - t0
     del first
 
+    def fresh_stream() -> dict[str, np.ndarray]:
+        """Restart the stream; return empty spike trains [T, B, n] to fill."""
+        sim.reset()
+        return {name: np.zeros((x.shape[0], batch, graph.size(name)), np.bool_) for name in record}
+
     if args.mode == "run":
 
         def once():
@@ -99,23 +107,15 @@ def main(argv: list[str] | None = None) -> int:
     elif args.mode == "step":
 
         def once():
-            sim.reset()
-            trains = {
-                name: np.zeros((x.shape[0], batch, graph.size(name)), np.bool_) for name in record
-            }
+            trains = fresh_stream()
             for t in range(x.shape[0]):
                 for name, values in sim.step(x[t]).items():
                     trains[name][t] = values["spikes"]
             return trains
     else:
-        if args.chunk < 1:
-            raise SystemExit(f"run_spikesim: --chunk must be at least 1, got {args.chunk}")
 
         def once():
-            sim.reset()
-            trains = {
-                name: np.zeros((x.shape[0], batch, graph.size(name)), np.bool_) for name in record
-            }
+            trains = fresh_stream()
             for t in range(0, x.shape[0], args.chunk):
                 result = sim.stream(x[t : t + args.chunk])
                 for name, spikes in result.spikes.items():

@@ -147,6 +147,22 @@ def test_numba_peer_adapter_matches_ref_counts(tmp_path, mode):
     assert record["out_spikes"] == int(wl["ref_counts"][:4].sum())
 
 
+@pytest.mark.skipif(
+    not (PEERS / "common.py").is_file(), reason=f"peer harness not found at {PEERS}"
+)
+def test_numba_peer_adapter_refuses_chunks_of_no_steps(tmp_path):
+    cmd = [
+        sys.executable,
+        str(REPO / "benchmarks" / "peers" / "run_spikesim.py"),
+        *("--workload", str(tmp_path / "unread.npz"), "--out", str(tmp_path / "r.json")),
+        *("--peers-dir", str(PEERS), "--mode", "stream", "--chunk", "0"),
+    ]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "--chunk: expected at least 1 step per stream() call, got 0" in done.stderr
+    assert not (tmp_path / "r.json").exists()
+
+
 def test_load_workload_reads_the_harness_npz_with_scalars_unwrapped(tmp_path):
     # The harness stores metadata as 0-d arrays; they come back as Python scalars and the
     # arrays as they were, so the loaded dict builds the same graph as the drawn one.
