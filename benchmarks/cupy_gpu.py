@@ -715,6 +715,42 @@ def cmd_w2(args) -> None:
             emit(args.out, kind="w2", lib=name, batch=args.batch, error=repr(err)[:400])
 
 
+def cmd_stream(args) -> None:
+    """W2 at --batch, T = 100: time per step of run(), stream() in chunks of 100, 10 and 1
+    steps, and step(); each way's output spikes are first compared with run()'s."""
+    import spikesim
+
+    graph, x, _, _ = w2_workload(args.batch)
+    sim = spikesim.compile(graph, "cupy", dtype="float32", record={"l2": ["spikes"]})
+    steps = x.shape[0]
+
+    def streamed(chunk: int) -> np.ndarray:
+        sim.reset()
+        return np.concatenate(
+            [np.asarray(sim.stream(x[t : t + chunk]).spikes["l2"]) for t in range(0, steps, chunk)]
+        )
+
+    def stepped() -> np.ndarray:
+        sim.reset()
+        return np.stack([sim.step(x[t])["l2"]["spikes"] for t in range(steps)])
+
+    ways = {"run()": lambda: np.asarray(sim.run(x).spikes["l2"])}
+    ways.update({f"stream() of {c}": functools.partial(streamed, c) for c in (100, 10, 1)})
+    ways["step()"] = stepped
+    want = ways["run()"]()
+    for way, fn in ways.items():
+        equal = bool(np.array_equal(fn(), want))
+        t = _wall(fn, args.reps)
+        emit(
+            args.out,
+            kind="stream",
+            batch=args.batch,
+            way=way,
+            us_per_step=round(t / steps * 1e6, 2),
+            equal_to_run=equal,
+        )
+
+
 # -- training parity -----------------------------------------------------------------------------
 
 
@@ -900,6 +936,13 @@ def cmd_report(args) -> None:
                     f"| {r['lib']} | {r['wall_s']} | {r['samples_per_s']} | {r['out_spikes']} ({r['ref_out_spikes']}) | "
                     f"{r['count_match']} | {r['unit']} {note} |"
                 )
+    streamed = [r for r in rows if r["kind"] == "stream"]
+    if streamed:
+        print("\n## W2 streamed on CuPy, float32, T = 100: time per step (median of --reps)\n")
+        print("| batch | way | µs per step | spikes equal to run()'s |")
+        print("|---|---|---|---|")
+        for r in streamed:
+            print(f"| {r['batch']} | {r['way']} | {r['us_per_step']} | {r['equal_to_run']} |")
     parity = [r for r in rows if r["kind"] == "parity"]
     if parity:
         print("\n## Training precision parity (shd-synth, 140-256 LIF - C LI, fused kernels)\n")
@@ -921,7 +964,8 @@ def main(argv=None) -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "command", choices=["env", "kernels", "linear", "w1", "w2", "parity", "report"]
+        "command",
+        choices=["env", "kernels", "linear", "w1", "w2", "stream", "parity", "report"],
     )
     parser.add_argument(
         "--out", type=Path, required=True, help="JSON-lines file to append to (report: read)"

@@ -204,6 +204,10 @@ class CupySimulator(Simulator):
 
     def _run(self, inputs, steps, batch, recorder: Recorder) -> None:
         self._reset_stream(batch)
+        self._stream_steps(inputs, steps, recorder)
+
+    def _stream_steps(self, inputs, steps, recorder: Recorder) -> None:
+        # Continues from self.t: each launch set covers up to plan.chunk steps, as in run().
         want = {
             name: tuple(v for v in STATE_VARS if recorder.wants(name, v))
             for name, _ in self.graph.populations()
