@@ -4,7 +4,7 @@
 #      (pip download them first: see docs/cupy.md); the machine's own torch and CuPy are used;
 #   2. runs the CuPy GPU tests (conformance vs the reference, training kernels);
 #   3. benchmarks W1 (spikesim vs SpikingJelly 0.0.0.0.14 CuPy and 2.0, norse), W2, and W2
-#      streamed at batch 1 and 256 (run(), stream() in chunks, step());
+#      streamed at batch 1, 16 and 256 (run(), stream() in chunks, step());
 #   4. checks training accuracy parity of fp32 / tf32 / bf16 on shd-synth;
 #   5. writes results.jsonl, report.md, pytest.xml and gpu_check.log into $OUT.
 # Each stage has a time limit, trimmed so the whole script ends within $BUDGET seconds;
@@ -58,8 +58,10 @@ stage kernels 60 $B kernels --out "$RES"
 stage linear 60 $B linear --out "$RES"
 stage w1-spikesim 70 $B w1 --lib spikesim --out "$RES"
 stage w1-sj14 70 env PYTHONPATH="$SJ14" $B w1 --lib sj --out "$RES"
-stage stream 40 $B stream --batch 1 --out "$RES"
-stage stream 40 $B stream --batch 256 --out "$RES"
+for batch in 1 16 256; do  # CSR for short launch sets (the default), then the split GEMM always
+    stage stream 40 $B stream --batch $batch --out "$RES"
+    stage stream-split 40 $B stream --batch $batch --csr-max 0 --out "$RES"
+done
 stage w2 70 env PYTHONPATH="$SITE" $B w2 --out "$RES"
 stage w1-sj2 80 env PYTHONPATH="$SITE" $B w1 --lib sj --sj-impl triton --out "$RES"
 stage w1-norse 60 env PYTHONPATH="$SITE" $B w1 --lib norse --out "$RES"

@@ -21,10 +21,15 @@ NUMPY_TYPES = {
 _FLAGS = {"spikes": 1, "v": 2, "i": 4}
 #: Largest product of a ``split`` delivery GEMM, in elements (64 Mi: 256 MiB in float32).
 SPLIT_BLOCK_ELEMENTS = 64 * 2**20
+#: A ``split`` edge goes through the CSR ring kernel instead when a launch set covers at most
+#: this many sample-steps (chunk x batch). There the split's one add per latency, each a
+#: launch, and its GEMM over the whole latency window cost more than one gathering kernel.
+CSR_MAX_SAMPLE_STEPS = 2048
 
 
 class _Delivery:
-    """One edge on the device: a transposed dense weight (gemm) or CSR arrays (csr)."""
+    """One edge on the device: a transposed dense weight (gemm), CSR arrays (csr), or the
+    weight split by latency together with CSR arrays for short launch sets (split)."""
 
     def __init__(self, cp, edge, plan: EdgePlan, val) -> None:
         self.src, self.dst, self.method, self.latency = (
@@ -45,7 +50,7 @@ class _Delivery:
             slot = np.searchsorted(self.latencies, delay[keep])
             w_cat[pre[keep], slot, post[keep]] = weight[keep]
             self.weight_cat = cp.asarray(w_cat.reshape(self.n_in, -1))
-        elif self.method == "csr":
+        if self.method in ("split", "csr"):
             post, pre, weight, delay = edge.coo()
             keep = weight != 0
             counts = np.bincount(post[keep], minlength=self.n_out)
@@ -57,7 +62,10 @@ class _Delivery:
     def deliver(self, ring, t0: int, chunk: int, x, val_c: str) -> None:
         """Add this edge's input for steps t0 .. t0+chunk-1 into ``x`` [chunk, B, n_out]."""
         ring_len, batch = ring.shape[0], ring.shape[1]
-        if self.method == "gemm":
+        method = self.method
+        if method == "split" and chunk * batch <= CSR_MAX_SAMPLE_STEPS:
+            method = "csr"
+        if method == "gemm":
             first = max(0, self.latency - t0)  # steps before the latency see out[t < 0] = 0
             for slot, length, offset in ring_runs(
                 t0 + first - self.latency, chunk - first, ring_len
@@ -65,9 +73,9 @@ class _Delivery:
                 k = first + offset
                 src = ring[slot : slot + length].reshape(length * batch, self.n_in)
                 x[k : k + length] += (src @ self.weight_t).reshape(length, batch, self.n_out)
-        elif self.method == "split":
+        elif method == "split":
             self._deliver_split(ring, t0, chunk, x)
-        elif self.method == "csr":
+        elif method == "csr":
             args = (
                 self.indptr,
                 self.pre,

@@ -8,6 +8,7 @@ import pytest
 
 import spikesim
 from spikesim.backends import cupy as backend
+from spikesim.backends.cupy import simulator
 from spikesim.conformance import assert_conforms, generate_cases
 from spikesim.ir import IF, LIF, Graph, Input, Sparse
 
@@ -20,10 +21,14 @@ pytestmark = [
 CASES, _ = generate_cases(backend.capabilities(), 24, seed=700)
 
 
+@pytest.mark.parametrize("csr_max", [0, None], ids=["split-gemm", "csr-when-short"])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("chunk_steps", [512, 1])
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"seed{c.seed}")
-def test_cupy_conforms_to_reference(case, dtype, chunk_steps):
+def test_cupy_conforms_to_reference(case, dtype, chunk_steps, csr_max, monkeypatch):
+    # csr_max 0 keeps every split edge on its GEMM; the default sends short launch sets to CSR.
+    if csr_max is not None:
+        monkeypatch.setattr(simulator, "CSR_MAX_SAMPLE_STEPS", csr_max)
     assert_conforms("cupy", case.graph, case.inputs, dtype=dtype, chunk_steps=chunk_steps)
 
 

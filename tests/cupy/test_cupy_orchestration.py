@@ -103,10 +103,15 @@ def fake_gpu(monkeypatch):
 CASES, _ = generate_cases(backend.capabilities(), 12, seed=900)
 
 
+@pytest.mark.parametrize("csr_max", [0, None], ids=["split-gemm", "csr-when-short"])
 @pytest.mark.parametrize("chunk_steps", [512, 3, 1])
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"seed{c.seed}")
-def test_orchestration_matches_reference(fake_gpu, case, chunk_steps):
+def test_orchestration_matches_reference(fake_gpu, case, chunk_steps, csr_max, monkeypatch):
     import spikesim
+    from spikesim.backends.cupy import simulator
+
+    if csr_max is not None:  # 0: every split edge on its GEMM; default: short sets via CSR
+        monkeypatch.setattr(simulator, "CSR_MAX_SAMPLE_STEPS", csr_max)
 
     record = full_record(case.graph)
     got = spikesim.compile(
