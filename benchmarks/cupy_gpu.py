@@ -718,12 +718,12 @@ def cmd_w2(args) -> None:
 def cmd_stream(args) -> None:
     """W2 at --batch, T = 100: time per step of run(), stream() in chunks of 100, 10 and 1
     steps, and step(); each way's output spikes are first compared with run()'s. --csr-max
-    sets how many sample-steps a launch set may cover for the CSR delivery of a split edge."""
+    sets how many synapse-steps a launch set may cover for the CSR delivery of a split edge."""
     import spikesim
     from spikesim.backends.cupy import simulator
 
     if args.csr_max is not None:
-        simulator.CSR_MAX_SAMPLE_STEPS = args.csr_max
+        simulator.CSR_MAX_SYNAPSE_STEPS = args.csr_max
     graph, x, _, _ = w2_workload(args.batch)
     sim = spikesim.compile(graph, "cupy", dtype="float32", record={"l2": ["spikes"]})
     steps = x.shape[0]
@@ -750,7 +750,7 @@ def cmd_stream(args) -> None:
             kind="stream",
             batch=args.batch,
             way=way,
-            csr_max_sample_steps=simulator.CSR_MAX_SAMPLE_STEPS,
+            csr_max_synapse_steps=simulator.CSR_MAX_SYNAPSE_STEPS,
             us_per_step=round(t / steps * 1e6, 2),
             equal_to_run=equal,
         )
@@ -856,6 +856,12 @@ def cmd_parity(args) -> None:
 # -- report --------------------------------------------------------------------------------------
 
 
+_CSR_LIMITS = {
+    "csr_max_synapse_steps": "synapse-steps",
+    "csr_max_sample_steps": "sample-steps",
+}
+
+
 def cmd_report(args) -> None:
     rows = [json.loads(line) for line in args.out.read_text().splitlines() if line.strip()]
     env = next((r for r in rows if r["kind"] == "env"), {})
@@ -945,13 +951,14 @@ def cmd_report(args) -> None:
     if streamed:
         print("\n## W2 streamed on CuPy, float32, T = 100: time per step (median of --reps)\n")
         print(
-            "| batch | way | CSR for split edges up to (sample-steps) | µs per step | spikes equal to run()'s |"
+            "| batch | way | CSR delivery of split edges up to | µs per step | spikes = run()'s |"
         )
         print("|---|---|---|---|---|")
         for r in streamed:
+            # Earlier runs bounded sample-steps (chunk x batch) rather than synapse-steps.
+            limit = next((f"{r[k]} {unit}" for k, unit in _CSR_LIMITS.items() if k in r), "–")
             print(
-                f"| {r['batch']} | {r['way']} | {r.get('csr_max_sample_steps', '–')} | "
-                f"{r['us_per_step']} | {r['equal_to_run']} |"
+                f"| {r['batch']} | {r['way']} | {limit} | {r['us_per_step']} | {r['equal_to_run']} |"
             )
     parity = [r for r in rows if r["kind"] == "parity"]
     if parity:
@@ -986,7 +993,7 @@ def main(argv=None) -> None:
     parser.add_argument("--sj-impl", nargs="+", default=["triton", "cuda"])
     parser.add_argument("--reps", type=int, default=10)
     parser.add_argument("--batch", type=int, default=256)
-    parser.add_argument("--csr-max", type=int, default=None, help="stream: CSR_MAX_SAMPLE_STEPS")
+    parser.add_argument("--csr-max", type=int, default=None, help="stream: CSR_MAX_SYNAPSE_STEPS")
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--data-root", default="/tmp/spikesim-data")

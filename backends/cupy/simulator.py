@@ -22,9 +22,10 @@ _FLAGS = {"spikes": 1, "v": 2, "i": 4}
 #: Largest product of a ``split`` delivery GEMM, in elements (64 Mi: 256 MiB in float32).
 SPLIT_BLOCK_ELEMENTS = 64 * 2**20
 #: A ``split`` edge goes through the CSR ring kernel instead when a launch set covers at most
-#: this many sample-steps (chunk x batch). There the split's one add per latency, each a
-#: launch, and its GEMM over the whole latency window cost more than one gathering kernel.
-CSR_MAX_SAMPLE_STEPS = 2048
+#: this many synapse-steps (chunk x batch x synapses). There the split's one add per latency,
+#: each a launch, and its GEMM over the whole latency window cost more than one gathering
+#: kernel. Set from W2's three layers on an H200, whose crossovers all lay near 2**26.
+CSR_MAX_SYNAPSE_STEPS = 2**26
 
 
 class _Delivery:
@@ -63,7 +64,7 @@ class _Delivery:
         """Add this edge's input for steps t0 .. t0+chunk-1 into ``x`` [chunk, B, n_out]."""
         ring_len, batch = ring.shape[0], ring.shape[1]
         method = self.method
-        if method == "split" and chunk * batch <= CSR_MAX_SAMPLE_STEPS:
+        if method == "split" and chunk * batch * self.weight.size <= CSR_MAX_SYNAPSE_STEPS:
             method = "csr"
         if method == "gemm":
             first = max(0, self.latency - t0)  # steps before the latency see out[t < 0] = 0

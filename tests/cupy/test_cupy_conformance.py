@@ -28,7 +28,7 @@ CASES, _ = generate_cases(backend.capabilities(), 24, seed=700)
 def test_cupy_conforms_to_reference(case, dtype, chunk_steps, csr_max, monkeypatch):
     # csr_max 0 keeps every split edge on its GEMM; the default sends short launch sets to CSR.
     if csr_max is not None:
-        monkeypatch.setattr(simulator, "CSR_MAX_SAMPLE_STEPS", csr_max)
+        monkeypatch.setattr(simulator, "CSR_MAX_SYNAPSE_STEPS", csr_max)
     assert_conforms("cupy", case.graph, case.inputs, dtype=dtype, chunk_steps=chunk_steps)
 
 

@@ -111,7 +111,7 @@ def test_orchestration_matches_reference(fake_gpu, case, chunk_steps, csr_max, m
     from spikesim.backends.cupy import simulator
 
     if csr_max is not None:  # 0: every split edge on its GEMM; default: short sets via CSR
-        monkeypatch.setattr(simulator, "CSR_MAX_SAMPLE_STEPS", csr_max)
+        monkeypatch.setattr(simulator, "CSR_MAX_SYNAPSE_STEPS", csr_max)
 
     record = full_record(case.graph)
     got = spikesim.compile(
