@@ -756,6 +756,41 @@ def cmd_stream(args) -> None:
         )
 
 
+def cmd_transfers(args) -> None:
+    """The floor under one streaming step at batch 1: the median time of a W2-sized input upload,
+    an output download, and an empty launch plus synchronize, from pageable or pinned memory."""
+    import cupy
+    import cupyx
+
+    host_in = np.random.default_rng(0).random((1, 1, 140))
+    dev_in = cupy.empty(host_in.shape, host_in.dtype)
+    dev_out = cupy.zeros((1, 1, 20), np.uint8)
+    pinned_in = cupyx.empty_pinned(host_in.shape, host_in.dtype)
+    pinned_in[...] = host_in
+    pinned_out = cupyx.empty_pinned(dev_out.shape, dev_out.dtype)
+    ways = {
+        "upload, pageable (cupy.asarray)": lambda: cupy.asarray(host_in),
+        "upload, pinned (ndarray.set)": lambda: dev_in.set(pinned_in),
+        "download, pageable (ndarray.get)": dev_out.get,
+        "download, pinned (ndarray.get(out=))": lambda: dev_out.get(out=pinned_out),
+        "empty elementwise launch + synchronize": lambda: (
+            dev_out.fill(0),
+            cupy.cuda.get_current_stream().synchronize(),
+        ),
+    }
+    for way, fn in ways.items():
+        for _ in range(20):
+            fn()
+        cupy.cuda.get_current_stream().synchronize()
+        times = []
+        for _ in range(args.reps):
+            t0 = time.perf_counter()
+            fn()
+            cupy.cuda.get_current_stream().synchronize()
+            times.append(time.perf_counter() - t0)
+        emit(args.out, kind="transfer", way=way, us=round(statistics.median(times) * 1e6, 2))
+
+
 # -- training parity -----------------------------------------------------------------------------
 
 
@@ -960,6 +995,12 @@ def cmd_report(args) -> None:
             print(
                 f"| {r['batch']} | {r['way']} | {limit} | {r['us_per_step']} | {r['equal_to_run']} |"
             )
+    transfers = [r for r in rows if r["kind"] == "transfer"]
+    if transfers:
+        print("\n## Host round trips under a streaming step (median µs)\n")
+        print("| way | µs |\n|---|---|")
+        for r in transfers:
+            print(f"| {r['way']} | {r['us']} |")
     parity = [r for r in rows if r["kind"] == "parity"]
     if parity:
         print("\n## Training precision parity (shd-synth, 140-256 LIF - C LI, fused kernels)\n")
@@ -982,7 +1023,7 @@ def main(argv=None) -> None:
     )
     parser.add_argument(
         "command",
-        choices=["env", "kernels", "linear", "w1", "w2", "stream", "parity", "report"],
+        choices=["env", "kernels", "linear", "w1", "w2", "stream", "transfers", "parity", "report"],
     )
     parser.add_argument(
         "--out", type=Path, required=True, help="JSON-lines file to append to (report: read)"

@@ -58,6 +58,7 @@ stage kernels 60 $B kernels --out "$RES"
 stage linear 60 $B linear --out "$RES"
 stage w1-spikesim 70 $B w1 --lib spikesim --out "$RES"
 stage w1-sj14 70 env PYTHONPATH="$SJ14" $B w1 --lib sj --out "$RES"
+stage transfers 30 $B transfers --reps 500 --out "$RES"
 for batch in 1 16 256; do  # CSR for short launch sets (the default), then the split GEMM always
     stage stream 40 $B stream --batch $batch --out "$RES"
     stage stream-split 40 $B stream --batch $batch --csr-max 0 --out "$RES"
