@@ -24,7 +24,8 @@ SPLIT_BLOCK_ELEMENTS = 64 * 2**20
 #: A ``split`` edge goes through the CSR ring kernel instead when a launch set covers at most
 #: this many synapse-steps (chunk x batch x synapses). There the split's one add per latency,
 #: each a launch, and its GEMM over the whole latency window cost more than one gathering
-#: kernel. Set from W2's three layers on an H200, whose crossovers all lay near 2**26.
+#: kernel. Set from a sweep of W2 on an H200, whose three layers were estimated to cross
+#: near 2**26 (benchmarks/results_cupy.md, run 10b).
 CSR_MAX_SYNAPSE_STEPS = 2**26
 
 
