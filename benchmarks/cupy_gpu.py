@@ -718,12 +718,15 @@ def cmd_w2(args) -> None:
 def cmd_stream(args) -> None:
     """W2 at --batch, T = 100: time per step of run(), stream() in chunks of 100, 10 and 1
     steps, and step(); each way's output spikes are first compared with run()'s. --csr-max
-    sets how many synapse-steps a launch set may cover for the CSR delivery of a split edge."""
+    sets how many synapse-steps a launch set may cover for the CSR delivery of a split edge,
+    --warp-max how many sums a CSR launch may have to give each a warp."""
     import spikesim
     from spikesim.backends.cupy import simulator
 
     if args.csr_max is not None:
         simulator.CSR_MAX_SYNAPSE_STEPS = args.csr_max
+    if args.warp_max is not None:
+        simulator.CSR_WARP_MAX_TARGETS = args.warp_max
     graph, x, _, _ = w2_workload(args.batch)
     sim = spikesim.compile(graph, "cupy", dtype="float32", record={"l2": ["spikes"]})
     steps = x.shape[0]
@@ -751,6 +754,7 @@ def cmd_stream(args) -> None:
             batch=args.batch,
             way=way,
             csr_max_synapse_steps=simulator.CSR_MAX_SYNAPSE_STEPS,
+            csr_warp_max_targets=simulator.CSR_WARP_MAX_TARGETS,
             us_per_step=round(t / steps * 1e6, 2),
             equal_to_run=equal,
         )
@@ -986,14 +990,17 @@ def cmd_report(args) -> None:
     if streamed:
         print("\n## W2 streamed on CuPy, float32, T = 100: time per step (median of --reps)\n")
         print(
-            "| batch | way | CSR delivery of split edges up to | µs per step | spikes = run()'s |"
+            "| batch | way | CSR delivery of split edges up to | a warp per CSR sum up to "
+            "| µs per step | spikes = run()'s |"
         )
-        print("|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|")
         for r in streamed:
             # Earlier runs bounded sample-steps (chunk x batch) rather than synapse-steps.
             limit = next((f"{r[k]} {unit}" for k, unit in _CSR_LIMITS.items() if k in r), "–")
+            warp = r.get("csr_warp_max_targets", "–")  # earlier runs had one thread per sum
             print(
-                f"| {r['batch']} | {r['way']} | {limit} | {r['us_per_step']} | {r['equal_to_run']} |"
+                f"| {r['batch']} | {r['way']} | {limit} | {warp} | {r['us_per_step']} | "
+                f"{r['equal_to_run']} |"
             )
     transfers = [r for r in rows if r["kind"] == "transfer"]
     if transfers:
@@ -1035,6 +1042,7 @@ def main(argv=None) -> None:
     parser.add_argument("--reps", type=int, default=10)
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--csr-max", type=int, default=None, help="stream: CSR_MAX_SYNAPSE_STEPS")
+    parser.add_argument("--warp-max", type=int, default=None, help="stream: CSR_WARP_MAX_TARGETS")
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--data-root", default="/tmp/spikesim-data")

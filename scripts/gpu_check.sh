@@ -59,8 +59,9 @@ stage linear 60 $B linear --out "$RES"
 stage w1-spikesim 70 $B w1 --lib spikesim --out "$RES"
 stage w1-sj14 70 env PYTHONPATH="$SJ14" $B w1 --lib sj --out "$RES"
 stage transfers 30 $B transfers --reps 500 --out "$RES"
-for batch in 1 16 256; do  # CSR for short launch sets (the default), then the split GEMM always
+for batch in 1 16 256; do  # the default; one thread per CSR sum; split edges on their GEMM
     stage stream 40 $B stream --batch $batch --out "$RES"
+    stage stream-thread 40 $B stream --batch $batch --warp-max 0 --out "$RES"
     stage stream-split 40 $B stream --batch $batch --csr-max 0 --out "$RES"
 done
 stage w2 70 env PYTHONPATH="$SITE" $B w2 --out "$RES"

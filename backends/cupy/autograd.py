@@ -4,8 +4,9 @@
 Interop with torch, and why:
 * tensors go to CuPy through DLPack (no copies); 16-bit tensors are viewed as int16 first
   because CuPy has no bfloat16 dtype;
-* kernels are launched on torch's current stream (``cupy.cuda.ExternalStream``), so they are
-  ordered with the surrounding torch work without synchronisation;
+* kernels are launched on torch's current stream (``cupy.cuda.Stream.from_external``, through
+  the CUDA stream protocol), so they are ordered with the surrounding torch work without
+  synchronisation;
 * every buffer (outputs, saved h, spike bits, gradients) is allocated by torch, so CuPy's
   memory pool is never used and ``torch.cuda.max_memory_allocated`` counts everything.
 
@@ -55,7 +56,7 @@ def _launch(
 
     with (
         cupy.cuda.Device(device.index),
-        cupy.cuda.ExternalStream(torch.cuda.current_stream(device).cuda_stream),
+        cupy.cuda.Stream.from_external(torch.cuda.current_stream(device)),
     ):
         args = tuple(_cupy(a) if isinstance(a, torch.Tensor) else a for a in tensors_and_scalars)
         kernels.launch(kernel, args, elems, **template)

@@ -87,7 +87,9 @@ LIF_BACKWARD = Kernel(
 POPULATION = Kernel(
     "population.cu", "population_chunk", ("T_VAL", "T_STATE", "SPIKING", "RESET_SUBTRACT")
 )
-DELIVER_CSR = Kernel("deliver_csr.cu", "deliver_csr", ("T_VAL",))
+DELIVER_CSR = Kernel("deliver_csr.cu", "deliver_csr", ("T_VAL", "LANES"))
+#: Threads per CSR row: one, or a warp (see deliver_csr.cu).
+CSR_LANES = (1, 32)
 
 #: Simulation precision -> (value type of inputs, weights and rings; state storage type).
 SIM_TYPES = {
@@ -143,8 +145,8 @@ def all_variants() -> list[tuple[Kernel, str]]:
         found[
             POPULATION, POPULATION.expression(**population_template(val, state, spiking, sub))
         ] = None
-    for val in sorted({v for v, _ in SIM_TYPES.values()}):
-        found[DELIVER_CSR, DELIVER_CSR.expression(T_VAL=val)] = None
+    for val, lanes in itertools.product(sorted({v for v, _ in SIM_TYPES.values()}), CSR_LANES):
+        found[DELIVER_CSR, DELIVER_CSR.expression(T_VAL=val, LANES=lanes)] = None
     for io, save, spiking, sub in itertools.product(
         TRAIN_IO_TYPES, TRAIN_SAVE_TYPES, (1, 0), (0, 1)
     ):

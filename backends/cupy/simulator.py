@@ -27,6 +27,9 @@ SPLIT_BLOCK_ELEMENTS = 64 * 2**20
 #: kernel. Set from a sweep of W2 on an H200, whose three layers were estimated to cross
 #: near 2**26 (benchmarks/results_cupy.md, run 10b).
 CSR_MAX_SYNAPSE_STEPS = 2**26
+#: A CSR delivery of at most this many (step, sample, target) sums gives each sum a warp
+#: instead of a thread, so a short launch set still fills the GPU (deliver_csr.cu).
+CSR_WARP_MAX_TARGETS = 2**16
 
 
 class _Delivery:
@@ -92,7 +95,9 @@ class _Delivery:
                 np.int32(self.n_out),
                 np.int32(self.n_in),
             )
-            kernels.launch(kernels.DELIVER_CSR, args, chunk * batch * self.n_out, T_VAL=val_c)
+            targets = chunk * batch * self.n_out
+            lanes = kernels.CSR_LANES[-1] if targets <= CSR_WARP_MAX_TARGETS else 1
+            kernels.launch(kernels.DELIVER_CSR, args, targets * lanes, T_VAL=val_c, LANES=lanes)
         if self.bias is not None:
             x += self.bias
 

@@ -8,7 +8,6 @@ import pytest
 
 import spikesim
 from spikesim.backends import cupy as backend
-from spikesim.backends.cupy import simulator
 from spikesim.conformance import assert_conforms, generate_cases
 from spikesim.ir import IF, LIF, Graph, Input, Sparse
 
@@ -21,14 +20,10 @@ pytestmark = [
 CASES, _ = generate_cases(backend.capabilities(), 24, seed=700)
 
 
-@pytest.mark.parametrize("csr_max", [0, None], ids=["split-gemm", "csr-when-short"])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("chunk_steps", [512, 1])
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"seed{c.seed}")
-def test_cupy_conforms_to_reference(case, dtype, chunk_steps, csr_max, monkeypatch):
-    # csr_max 0 keeps every split edge on its GEMM; the default sends short launch sets to CSR.
-    if csr_max is not None:
-        monkeypatch.setattr(simulator, "CSR_MAX_SYNAPSE_STEPS", csr_max)
+def test_cupy_conforms_to_reference(case, dtype, chunk_steps, delivery):
     assert_conforms("cupy", case.graph, case.inputs, dtype=dtype, chunk_steps=chunk_steps)
 
 
@@ -115,6 +110,17 @@ def _layered_delay_net(seed: int, sizes=(140, 256, 256, 20), max_delay=24) -> Gr
             names[-2], names[-1], w, delay=1 + rng.integers(0, max_delay + 1, (n_out, n_in))
         )
     return graph.validate()
+
+
+@pytest.mark.parametrize("chunk_steps", [512, 1])
+def test_cupy_rows_longer_than_a_warp_conform(delivery, chunk_steps):
+    # Fan-in 96 and 64: each lane of a warp sums several synapses of its row, and the split's
+    # GEMM spans 8 latencies. The harness graphs have shorter rows.
+    graph = _layered_delay_net(8, sizes=(96, 64, 10), max_delay=7)
+    rng = np.random.default_rng(9)
+    x = (rng.random((40, 3, 96)) < 0.15).astype(np.float64)
+    got = assert_conforms("cupy", graph, x, dtype="float64", chunk_steps=chunk_steps)
+    assert got.counts("l1").sum() > 0
 
 
 def test_cupy_float16_state_statistical_policy():

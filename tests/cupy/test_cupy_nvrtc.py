@@ -75,4 +75,4 @@ def test_every_kernel_variant_compiles_with_nvrtc(arch):
 def test_variant_names_are_checked():
     with pytest.raises(TypeError, match="template arguments"):
         kernels.POPULATION.expression(T_VAL="float")
-    assert kernels.DELIVER_CSR.expression(T_VAL="double") == "deliver_csr<double>"
+    assert kernels.DELIVER_CSR.expression(T_VAL="double", LANES=32) == "deliver_csr<double, 32>"

@@ -77,16 +77,22 @@ def _population(args, T_VAL, T_STATE, SPIKING, RESET_SUBTRACT):
     v[:], cur[:], ref[:] = vv, ii, rr  # state rounds to its storage type once per launch
 
 
-def _deliver(args, T_VAL):
+def _deliver(args, T_VAL, LANES):
     indptr, pre, weight, delay, ring, ring_len, t0, x, chunk, batch, n_out, n_in = args
     for k in range(int(chunk)):
         for post in range(int(n_out)):
-            acc = np.zeros(int(batch), x.dtype)
+            lanes = np.zeros((LANES, int(batch)), x.dtype)  # lane l: synapses l, l + LANES, ...
             for s in range(indptr[post], indptr[post + 1]):
                 tt = int(t0) + k - int(delay[s])
                 if tt >= 0:
-                    acc += weight[s] * ring[tt % int(ring_len), :, pre[s]]
-            x[k, :, post] += acc
+                    lanes[(s - indptr[post]) % LANES] += (
+                        weight[s] * ring[tt % int(ring_len), :, pre[s]]
+                    )
+            offset = LANES // 2
+            while offset:  # the kernel's shuffle tree
+                lanes[:offset] += lanes[offset : 2 * offset]
+                offset //= 2
+            x[k, :, post] += lanes[0]
 
 
 def _fake_launch(kernel, args, elems, block=256, **template):
@@ -103,15 +109,10 @@ def fake_gpu(monkeypatch):
 CASES, _ = generate_cases(backend.capabilities(), 12, seed=900)
 
 
-@pytest.mark.parametrize("csr_max", [0, None], ids=["split-gemm", "csr-when-short"])
 @pytest.mark.parametrize("chunk_steps", [512, 3, 1])
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"seed{c.seed}")
-def test_orchestration_matches_reference(fake_gpu, case, chunk_steps, csr_max, monkeypatch):
+def test_orchestration_matches_reference(fake_gpu, case, chunk_steps, delivery):
     import spikesim
-    from spikesim.backends.cupy import simulator
-
-    if csr_max is not None:  # 0: every split edge on its GEMM; default: short sets via CSR
-        monkeypatch.setattr(simulator, "CSR_MAX_SYNAPSE_STEPS", csr_max)
 
     record = full_record(case.graph)
     got = spikesim.compile(
