@@ -895,6 +895,15 @@ def cmd_parity(args) -> None:
 # -- report --------------------------------------------------------------------------------------
 
 
+def _print_table(title: str, header: list[str], lines) -> None:
+    """A markdown section: ``title``, then a table of ``header`` and the cells of ``lines``."""
+    print(f"\n## {title}\n")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for cells in lines:
+        print("| " + " | ".join(str(c) for c in cells) + " |")
+
+
 _CSR_LIMITS = {
     "csr_max_synapse_steps": "synapse-steps",
     "csr_max_sample_steps": "sample-steps",
@@ -971,43 +980,50 @@ def cmd_report(args) -> None:
                 f"{r.get('equal_to_first', '–')} | {r['fwd_ms']} | {r['fwd_TBps']} | "
                 f"{r['bwd_ms']} | {r['bwd_TBps']} |"
             )
-    print(
-        "\n## W2: 140-256-256-20 CUBA LIF with per-synapse delays, batch 256, T = 100, inference\n"
+    _print_table(
+        "W2: 140-256-256-20 CUBA LIF with per-synapse delays, batch 256, T = 100, inference",
+        ["lib", "wall s", "samples/s", "out spikes (numba float64)", "count match", "notes"],
+        (
+            [r["lib"], f"error: {r['error'][:120]}", "", "", "", ""]
+            if "error" in r
+            else [
+                r["lib"],
+                r["wall_s"],
+                r["samples_per_s"],
+                f"{r['out_spikes']} ({r['ref_out_spikes']})",
+                r["count_match"],
+                f"{r['unit']} {r.get('layer_count_match', '')}",
+            ]
+            for r in rows
+            if r["kind"] == "w2"
+        ),
     )
-    print("| lib | wall s | samples/s | out spikes (numba float64) | count match | notes |")
-    print("|---|---|---|---|---|---|")
-    for r in rows:
-        if r["kind"] == "w2":
-            if "error" in r:
-                print(f"| {r['lib']} | error: {r['error'][:120]} |||||")
-            else:
-                note = r.get("layer_count_match", "")
-                print(
-                    f"| {r['lib']} | {r['wall_s']} | {r['samples_per_s']} | {r['out_spikes']} ({r['ref_out_spikes']}) | "
-                    f"{r['count_match']} | {r['unit']} {note} |"
-                )
     streamed = [r for r in rows if r["kind"] == "stream"]
     if streamed:
-        print("\n## W2 streamed on CuPy, float32, T = 100: time per step (median of --reps)\n")
-        print(
-            "| batch | way | CSR delivery of split edges up to | a warp per CSR sum up to "
-            "| µs per step | spikes = run()'s |"
+        _print_table(
+            "W2 streamed on CuPy, float32, T = 100: time per step (median of --reps)",
+            ["batch", "way", "CSR delivery of split edges up to", "a warp per CSR sum up to"]
+            + ["µs per step", "spikes = run()'s"],
+            (
+                [
+                    r["batch"],
+                    r["way"],
+                    # Earlier runs bounded sample-steps (chunk x batch), not synapse-steps.
+                    next((f"{r[k]} {unit}" for k, unit in _CSR_LIMITS.items() if k in r), "–"),
+                    r.get("csr_warp_max_targets", "–"),  # earlier runs: one thread per sum
+                    r["us_per_step"],
+                    r["equal_to_run"],
+                ]
+                for r in streamed
+            ),
         )
-        print("|---|---|---|---|---|---|")
-        for r in streamed:
-            # Earlier runs bounded sample-steps (chunk x batch) rather than synapse-steps.
-            limit = next((f"{r[k]} {unit}" for k, unit in _CSR_LIMITS.items() if k in r), "–")
-            warp = r.get("csr_warp_max_targets", "–")  # earlier runs had one thread per sum
-            print(
-                f"| {r['batch']} | {r['way']} | {limit} | {warp} | {r['us_per_step']} | "
-                f"{r['equal_to_run']} |"
-            )
     transfers = [r for r in rows if r["kind"] == "transfer"]
     if transfers:
-        print("\n## Host round trips under a streaming step (median µs)\n")
-        print("| way | µs |\n|---|---|")
-        for r in transfers:
-            print(f"| {r['way']} | {r['us']} |")
+        _print_table(
+            "Host round trips under a streaming step (median µs)",
+            ["way", "µs"],
+            ([r["way"], r["us"]] for r in transfers),
+        )
     parity = [r for r in rows if r["kind"] == "parity"]
     if parity:
         print("\n## Training precision parity (shd-synth, 140-256 LIF - C LI, fused kernels)\n")
