@@ -56,7 +56,7 @@ tail -n 15 "$LOG" | grep -E "passed|failed|error" | tail -n 3
 stage env 30 $B env --out "$RES"
 stage kernels 60 $B kernels --out "$RES"
 stage linear 60 $B linear --out "$RES"
-stage w1-spikesim 70 $B w1 --lib spikesim --out "$RES"
+stage w1-spikesim 90 $B w1 --lib spikesim --out "$RES"
 stage w1-sj14 70 env PYTHONPATH="$SJ14" $B w1 --lib sj --out "$RES"
 stage transfers 30 $B transfers --reps 500 --out "$RES"
 for batch in 1 16 256; do  # the default; one thread per CSR sum; split edges on their GEMM
