@@ -169,6 +169,8 @@ def test_stream_in_pieces_equals_a_run(fake_gpu, chunk_steps):
         for (pop, var), got_trace in pieces.items():
             want = whole.spikes[pop] if var == "spikes" else whole.states[pop][var]
             np.testing.assert_array_equal(got_trace, np.asarray(want)[start:stop], (pop, var))
+        empty = sim.stream({n: a[stop:stop] for n, a in case.inputs.items()})  # moves nothing
+        assert all(np.asarray(s).shape[0] == 0 for s in empty.spikes.values())
 
 
 def test_float16_state_is_recorded_at_half_precision(fake_gpu):
