@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from streaming_ways import ways
 
 T, B = 500, 16
 GIB = 2**30
@@ -730,23 +731,11 @@ def cmd_stream(args) -> None:
     graph, x, _, _ = w2_workload(args.batch)
     sim = spikesim.compile(graph, "cupy", dtype="float32", record={"l2": ["spikes"]})
     steps = x.shape[0]
-
-    def streamed(chunk: int) -> np.ndarray:
-        sim.reset()
-        return np.concatenate(
-            [np.asarray(sim.stream(x[t : t + chunk]).spikes["l2"]) for t in range(0, steps, chunk)]
-        )
-
-    def stepped() -> np.ndarray:
-        sim.reset()
-        return np.stack([sim.step(x[t])["l2"]["spikes"] for t in range(steps)])
-
-    ways = {"run()": lambda: np.asarray(sim.run(x).spikes["l2"])}
-    ways.update({f"stream() of {c}": functools.partial(streamed, c) for c in (100, 10, 1)})
-    ways["step()"] = stepped
-    want = ways["run()"]()
-    for way, fn in ways.items():
-        equal = bool(np.array_equal(fn(), want))
+    labelled = ways(sim, x, [100, 10, 1])
+    want = labelled["run()"]()
+    for way, fn in labelled.items():
+        got = fn()
+        equal = all(np.array_equal(got[name], spikes) for name, spikes in want.items())
         t = _wall(fn, args.reps)
         emit(
             args.out,
