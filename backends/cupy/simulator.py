@@ -48,22 +48,22 @@ class _Delivery:
         self.bias = None if edge.bias is None else cp.asarray(edge.bias.astype(val))
         if self.method == "gemm":
             self.weight_t = cp.asarray(np.ascontiguousarray(edge.dense()[0].T.astype(val)))
-        elif self.method == "split":
-            post, pre, weight, delay = edge.coo()
-            keep = weight != 0
+        if self.method not in ("split", "csr"):
+            return
+        post, pre, weight, delay = edge.coo()
+        keep = weight != 0
+        if self.method == "split":
             self.latencies = [int(d) for d in np.unique(delay[keep])]
             w_cat = np.zeros((self.n_in, len(self.latencies), self.n_out), val)
             slot = np.searchsorted(self.latencies, delay[keep])
             w_cat[pre[keep], slot, post[keep]] = weight[keep]
             self.weight_cat = cp.asarray(w_cat.reshape(self.n_in, -1))
-        if self.method in ("split", "csr"):
-            post, pre, weight, delay = edge.coo()
-            keep = weight != 0
-            counts = np.bincount(post[keep], minlength=self.n_out)
-            self.indptr = cp.asarray(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
-            self.pre = cp.asarray(pre[keep].astype(np.int32))
-            self.weight = cp.asarray(weight[keep].astype(val))
-            self.delay = cp.asarray(delay[keep].astype(np.int32))
+        # CSR arrays: a csr edge's only delivery, a split edge's for short launch sets.
+        counts = np.bincount(post[keep], minlength=self.n_out)
+        self.indptr = cp.asarray(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
+        self.pre = cp.asarray(pre[keep].astype(np.int32))
+        self.weight = cp.asarray(weight[keep].astype(val))
+        self.delay = cp.asarray(delay[keep].astype(np.int32))
 
     def deliver(self, ring, t0: int, chunk: int, x, val_c: str) -> None:
         """Add this edge's input for steps t0 .. t0+chunk-1 into ``x`` [chunk, B, n_out]."""
