@@ -7,7 +7,14 @@ cut of the same file, for the streaming ratio) and W3, then prints a markdown ta
 ratio of spikesim's samples/s to each peer's. Every row records the 1-minute load average
 before it ran: on a shared machine, compare only rows measured under similar load.
 
+``--rounds N`` runs every workload's set of runners N times, each round in a rotated order,
+and adds a second table of *paired* ratios: spikesim's samples/s over the fastest torch peer's
+(or Brian2's, or Lava's) within the same round, as median and range over the rounds. This
+VM's speed moves by up to 2x within a minute, so a ratio of two processes run minutes apart
+measures the host as much as the code; runs seconds apart in one round share most of it.
+
     .venv/bin/python benchmarks/numba_peers.py --peers-dir ../shared/peers --out results.json
+    .venv/bin/python benchmarks/numba_peers.py --rounds 5 --lava-samples 1 --out results.json
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ REPO = Path(__file__).resolve().parents[1]
 PEERS_VENV = Path(os.environ.get("PEERS_VENV", "/tmp/peers-venv"))
 LAVA_VENV = Path(os.environ.get("PEERS_LAVA_VENV", "/tmp/peers-lava"))
 WORKLOADS = Path(os.environ.get("PEERS_WORKLOADS", "/tmp/peers-workloads"))
+TORCH_PEERS = ("norse", "snntorch", "spikingjelly")
 
 
 def cut_to_one_sample(src: Path, dst: Path, peers: Path) -> None:
@@ -82,29 +90,122 @@ def run(label: str, cmd: list[str], args) -> dict:
 def table(records: list[dict]) -> str:
     """Markdown: one row per run; ratio = spikesim numba f64 samples/s over the row's samples/s."""
     lines = [
-        "| run | library | variant | wall median [s] | samples/s | syn. events/s | out spikes (ref) | match | load before | spikesim f64 / this |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| run | round | library | variant | wall median [s] | samples/s | syn. events/s | out spikes (ref) | match | load before | spikesim f64 / this |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    ours: dict[str, float] = {}
+    ours = {
+        (r["label"].split()[0], r.get("round", 0)): r["samples_per_s"]
+        for r in _measured(records)
+        if r["label"].endswith("spikesim numba f64")
+    }
     for r in records:
-        key = r["label"].split()[0]
+        key, round_ = r["label"].split()[0], r.get("round", 0)
         if r.get("failed") or r.get("skipped"):
             lines.append(
-                f"| {key} | {r['label']} | failed or skipped: {r.get('notes', '')[:80]!r} | | | | | | {r['load_before']} | |"
+                f"| {key} | {round_} | {r['label']} | failed or skipped: {r.get('notes', '')[:80]!r} | | | | | | {r['load_before']} | |"
             )
             continue
-        if r["label"].endswith("spikesim numba f64"):
-            ours[key] = r["samples_per_s"]
         extra = r.get("extra", {})
-        ratio = ours.get(key, float("nan")) / r["samples_per_s"]
+        ratio = ours.get((key, round_), float("nan")) / r["samples_per_s"]
         events = r.get("syn_events_per_s")
         lines.append(
-            f"| {key} | {r['library']} {r['version']} | {r['variant']} | {r['wall_s_median']:.4g} "
+            f"| {key} | {round_} | {r['library']} {r['version']} | {r['variant']} | {r['wall_s_median']:.4g} "
             f"| {r['samples_per_s']:,.4g} | {'-' if events is None else f'{events:.3g}'} "
             f"| {r['out_spikes']} ({extra.get('ref_out_spikes', '?')}) | {extra.get('count_match_frac', '?')} "
             f"| {r['load_before']} | {ratio:,.3g}x |"
         )
     return "\n".join(lines)
+
+
+def _measured(records: list[dict]) -> list[dict]:
+    return [r for r in records if not (r.get("failed") or r.get("skipped"))]
+
+
+#: The peers each goal of issue 5 compares with, by workload: (name, libraries).
+BASELINES = {
+    "w2": [("fastest torch peer", TORCH_PEERS), ("brian2", ("brian2",)), ("lava", ("lava",))],
+    "w2b1": [("fastest torch peer", TORCH_PEERS), ("brian2", ("brian2",))],
+    "w3": [
+        ("fastest peer", (*TORCH_PEERS, "brian2", "lava")),
+        ("brian2", ("brian2",)),
+        ("lava", ("lava",)),
+    ],
+}
+
+
+def paired(records: list[dict]) -> str:
+    """Markdown: for each spikesim variant and baseline, the ratio of samples/s within each
+    round (spikesim over the fastest of the baseline's libraries in that round), as the median
+    and range over the rounds that measured both."""
+    rate: dict[tuple[str, int], dict[str, float]] = {}
+    for r in _measured(records):
+        key, who = r["label"].split(" ", 1)
+        rate.setdefault((key, r.get("round", 0)), {})[who] = r["samples_per_s"]
+    rounds = sorted({round_ for _, round_ in rate})
+    lines = [
+        "| run | spikesim | against | rounds | median ratio | min | max |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for key, baselines in BASELINES.items():
+        variants = sorted(
+            {who for (k, _), rates in rate.items() if k == key for who in rates}
+            - {p for _, libs in baselines for p in libs}
+        )
+        for ours in variants:
+            for name, libs in baselines:
+                ratios = []
+                for round_ in rounds:
+                    rates = rate.get((key, round_), {})
+                    theirs = [rates[lib] for lib in libs if lib in rates]
+                    if ours in rates and theirs:
+                        ratios.append(rates[ours] / max(theirs))
+                if ratios:
+                    lines.append(
+                        f"| {key} | {ours} | {name} | {len(ratios)} | {np.median(ratios):,.3g}x "
+                        f"| {min(ratios):,.3g}x | {max(ratios):,.3g}x |"
+                    )
+    return "\n".join(lines)
+
+
+def runners(key: str, workload: Path, ours: list[str], peers: Path, args) -> list[tuple]:
+    """(label, command) of every runner of workload ``key``: spikesim's variants, then the peers."""
+    wl = str(workload)
+    mine = [*ours, "--workload", wl, "--repeats", str(args.spikesim_repeats)]
+    todo = [
+        (f"{key} spikesim numba f64", mine),
+        (f"{key} spikesim numba f32", [*mine, "--dtype", "float32"]),
+    ]
+    if key == "w2b1":
+        todo.append((f"{key} spikesim numba f64 step()", [*mine, "--mode", "step"]))
+        todo.append(
+            (
+                f"{key} spikesim numba f64 stream() of 10",
+                [*mine, "--mode", "stream", "--chunk", "10"],
+            )
+        )
+    for peer in args.peers:
+        if peer == "lava":
+            if key == "w2b1":
+                continue  # its batch-64 time is already per sample
+            cmd = [
+                str(LAVA_VENV / "bin" / "python"),
+                str(peers / "run_lava.py"),
+                "--workload",
+                wl,
+                "--max-samples",
+                str(args.lava_samples),
+            ]
+        else:
+            cmd = [
+                str(PEERS_VENV / "bin" / "python"),
+                str(peers / f"run_{peer}.py"),
+                "--workload",
+                wl,
+                "--repeats",
+                str(args.repeats),
+            ]
+        todo.append((f"{key} {peer}", cmd))
+    return todo
 
 
 def main() -> int:
@@ -115,7 +216,15 @@ def main() -> int:
         "--peers-dir", default=os.environ.get("PEERS_DIR", str(REPO.parent / "shared" / "peers"))
     )
     ap.add_argument("--out", default="numba_peers.json", help="all records as JSON")
-    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--repeats", type=int, default=5, help="timed repeats of each peer")
+    ap.add_argument(
+        "--spikesim-repeats",
+        type=int,
+        default=25,
+        help="timed repeats of spikesim: its runs are 10-100x shorter, and more of them time a "
+        "window of the host's speed about as long as a peer's five",
+    )
+    ap.add_argument("--rounds", type=int, default=1, help="run every runner this many times")
     ap.add_argument(
         "--peers", nargs="+", default=["norse", "snntorch", "spikingjelly", "brian2", "lava"]
     )
@@ -128,7 +237,10 @@ def main() -> int:
     ap.add_argument("--table-only", action="store_true", help="re-print the table of --out")
     args = ap.parse_args()
     if args.table_only:
-        print(table(json.loads(Path(args.out).read_text())))
+        records = json.loads(Path(args.out).read_text())
+        print(table(records))
+        print()
+        print(paired(records))
         return 0
     peers = Path(args.peers_dir)
     w2, w3 = WORKLOADS / "shd-delay-inference.npz", WORKLOADS / "lsm-reservoir.npz"
@@ -142,43 +254,20 @@ def main() -> int:
         "--peers-dir",
         str(peers),
     ]
+    jobs = {key: runners(key, files[key], ours, peers, args) for key in args.only}
     records = []
-    for key in args.only:
-        wl = str(files[key])
-        common = ["--workload", wl, "--repeats", str(args.repeats)]
-        records.append(run(f"{key} spikesim numba f64", [*ours, *common], args))
-        records.append(
-            run(f"{key} spikesim numba f32", [*ours, *common, "--dtype", "float32"], args)
-        )
-        if key == "w2b1":
-            records.append(
-                run(f"{key} spikesim numba f64 step()", [*ours, *common, "--mode", "step"], args)
-            )
-            records.append(
-                run(
-                    f"{key} spikesim numba f64 stream() of 10",
-                    [*ours, *common, "--mode", "stream", "--chunk", "10"],
-                    args,
-                )
-            )
-        for peer in args.peers:
-            if peer == "lava":
-                if key == "w2b1":
-                    continue  # its batch-64 time is already per sample
-                cmd = [
-                    str(LAVA_VENV / "bin" / "python"),
-                    str(peers / "run_lava.py"),
-                    "--workload",
-                    wl,
-                    "--max-samples",
-                    str(args.lava_samples),
-                ]
-            else:
-                cmd = [str(PEERS_VENV / "bin" / "python"), str(peers / f"run_{peer}.py"), *common]
-            records.append(run(f"{key} {peer}", cmd, args))
+    for round_ in range(args.rounds):
+        for todo in jobs.values():
+            # Rotated each round, so that no runner always runs first, or right after another.
+            shift = round_ % len(todo)
+            for label, cmd in todo[shift:] + todo[:shift]:
+                records.append({**run(label, cmd, args), "round": round_})
     with atomic_path(args.out) as tmp:
         tmp.write_text(json.dumps(records, indent=1))
     print(table(records))
+    if args.rounds > 1:
+        print()
+        print(paired(records))
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -176,3 +177,37 @@ def test_load_workload_reads_the_harness_npz_with_scalars_unwrapped(tmp_path):
     got, want = graph_for(loaded), graph_for(wl)
     np.testing.assert_array_equal(got[1], want[1])
     assert got[0] == want[0]
+
+
+def test_peer_rounds_pair_each_ratio_with_its_own_round():
+    """``numba_peers.paired``: spikesim over the fastest torch peer of the same round, then the
+    median and range over rounds (hand-computed: rounds give 2000/200, 3000/100 and 1000/250)."""
+    spec = importlib.util.spec_from_file_location(
+        "numba_peers", REPO / "benchmarks" / "numba_peers.py"
+    )
+    peers = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(peers)
+
+    def rec(label: str, rate: float, round_: int, **extra) -> dict:
+        return {"label": f"w2 {label}", "samples_per_s": rate, "round": round_, **extra}
+
+    records = [
+        rec("spikesim numba f32", 2000, 0),
+        rec("norse", 200, 0),
+        rec("snntorch", 150, 0),
+        rec("brian2", 50, 0),
+        rec("snntorch", 100, 1),
+        rec("spikesim numba f32", 3000, 1),
+        rec("spikingjelly", 250, 2),
+        rec("spikesim numba f32", 1000, 2),
+        rec("norse", 99999, 2, failed=True),  # a failed run counts for nothing
+        rec("norse", 50, 3),  # a round without spikesim pairs nothing
+    ]
+    rows = {
+        tuple(c.strip() for c in line.split("|")[1:-1])
+        for line in peers.paired(records).splitlines()[2:]
+    }
+    assert rows == {
+        ("w2", "spikesim numba f32", "fastest torch peer", "3", "10x", "4x", "30x"),
+        ("w2", "spikesim numba f32", "brian2", "1", "40x", "40x", "40x"),
+    }
