@@ -192,7 +192,8 @@ class Simulator(ABC):
 class ReplayedStream:
     """Streaming for a backend that keeps no state between its runs: every ``step`` or
     ``stream`` call simulates the whole stream so far again. (Inputs reach such backends as
-    float64 copies, never the caller's buffer, which may be refilled for the next call.)"""
+    float64 copies, never the caller's buffer, which may be refilled for the next call.)
+    The backend provides ``_replay``."""
 
     def _reset_stream(self, batch: int) -> None:
         self._chunks: list[dict[str, np.ndarray]] = []
@@ -201,3 +202,19 @@ class ReplayedStream:
         """Append ``chunk`` ({input: [k, B, N]}) to the stream; return the whole stream."""
         self._chunks.append(chunk)
         return {name: np.concatenate([c[name] for c in self._chunks]) for name in chunk}
+
+    def _replay(self, chunk: dict[str, np.ndarray]) -> dict[tuple[str, str], np.ndarray]:
+        """Simulate the whole stream with ``chunk`` appended (``_stream_so_far``); return
+        every compile-time probe over the whole stream, {(node, var): [T, B, n]}."""
+        raise NotImplementedError
+
+    def _step(self, inputs):
+        values: dict[str, dict[str, np.ndarray]] = {}
+        for (name, var), trace in self._replay({n: a[None] for n, a in inputs.items()}).items():
+            values.setdefault(name, {})[var] = trace[-1]
+        return values
+
+    def _stream_steps(self, inputs, steps, recorder: Recorder) -> None:
+        # One replay for the whole chunk, not one per step.
+        for (name, var), trace in self._replay(inputs).items():
+            recorder.write(0, name, var, trace[trace.shape[0] - steps :])

@@ -72,8 +72,7 @@ class LavaSimulator(ReplayedStream, Simulator):
     # -- streaming: replay -------------------------------------------------------------------
 
     def _replay(self, chunk: dict[str, np.ndarray]) -> dict[tuple[str, str], np.ndarray]:
-        """Run the whole stream with ``chunk`` appended in one runner call; returns every
-        probe over the whole stream."""
+        # One runner call for the whole stream.
         result = self.run(self._stream_so_far(chunk))
         self._streaming = True  # run() ends streaming; this replay is part of it
         return {
@@ -83,18 +82,6 @@ class LavaSimulator(ReplayedStream, Simulator):
             for name, variables in self.record.items()
             for var in variables
         }
-
-    def _step(self, inputs):
-        probes = self._replay({name: a[None] for name, a in inputs.items()})
-        values: dict[str, dict[str, np.ndarray]] = {}
-        for (name, var), trace in probes.items():
-            values.setdefault(name, {})[var] = trace[-1]
-        return values
-
-    def _stream_steps(self, inputs, steps, recorder: Recorder) -> None:
-        # One runner call for the whole chunk, not one per step.
-        for (name, var), trace in self._replay(inputs).items():
-            recorder.write(0, name, var, trace[trace.shape[0] - steps :])
 
 
 def run_many(

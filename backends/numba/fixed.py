@@ -152,31 +152,22 @@ class FixedNumbaSimulator(ReplayedStream, Simulator):
         )
         return rec
 
-    def _write(self, rec, recorder: Recorder, t0: int, probes) -> None:
+    def _traces(self, rec: dict[str, np.ndarray], probes) -> dict[tuple[str, str], np.ndarray]:
+        """{(node, var): [T, B, n]} of ``probes`` from ``_simulate``'s flat records."""
+        traces = {}
         for name, variables in probes.items():
             off, size = self.offsets[name]
             for var in variables:
-                recorder.write(t0, name, var, rec[var][:, :, off : off + size])
+                traces[name, var] = rec[var][:, :, off : off + size]
+        return traces
 
     def _run(self, inputs, steps, batch, recorder: Recorder) -> None:
-        self._write(self._simulate(inputs, steps, batch), recorder, 0, recorder.record)
+        rec = self._simulate(inputs, steps, batch)
+        for (name, var), trace in self._traces(rec, recorder.record).items():
+            recorder.write(0, name, var, trace)
 
-    def _replay(self, chunk: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Simulate the whole stream with ``chunk`` appended (the kernel keeps no state)."""
+    def _replay(self, chunk: dict[str, np.ndarray]) -> dict[tuple[str, str], np.ndarray]:
+        # The kernel keeps no state: the whole stream again.
         stacked = self._stream_so_far(chunk)
         steps, batch = next(iter(stacked.values())).shape[:2]
-        return self._simulate(stacked, steps, batch)
-
-    def _step(self, inputs):
-        rec = self._replay({name: a[None] for name, a in inputs.items()})
-        out = {}
-        for name, variables in self.record.items():
-            off, size = self.offsets[name]
-            out[name] = {var: rec[var][-1, :, off : off + size] for var in variables}
-        return out
-
-    def _stream_steps(self, inputs, steps, recorder: Recorder) -> None:
-        rec = self._replay(inputs)
-        self._write(
-            {var: a[a.shape[0] - steps :] for var, a in rec.items()}, recorder, 0, self.record
-        )
+        return self._traces(self._simulate(stacked, steps, batch), self.record)
