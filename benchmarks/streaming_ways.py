@@ -1,5 +1,6 @@
 """The ways to push one input through a simulator that the streaming benchmarks time:
-``run()``, ``stream()`` in chunks, and ``step()`` (``numba_streaming.py``, ``cupy_gpu.py``)."""
+``run()``, ``stream()`` in chunks, and ``step()`` (``numba_streaming.py``, ``cupy_gpu.py`` and
+the harness adapter ``peers/run_spikesim.py``)."""
 
 from __future__ import annotations
 

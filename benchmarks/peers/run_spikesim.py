@@ -67,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     import spikesim
     from spikesim.workloads import graph_for
 
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from streaming_ways import ways
+
     wl = common.load_workload(args.workload)
     if wl["kind"] not in ("shd-delay", "lsm"):
         common.emit(
@@ -94,33 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     compile_s = time.perf_counter() - t0
     del first
 
-    def fresh_stream() -> dict[str, np.ndarray]:
-        """Restart the stream; return empty spike trains [T, B, n] to fill."""
-        sim.reset()
-        return {name: np.zeros((x.shape[0], batch, graph.size(name)), np.bool_) for name in record}
-
-    if args.mode == "run":
-
-        def once():
-            result = sim.run(x)
-            return {name: np.asarray(s) for name, s in result.spikes.items()}
-    elif args.mode == "step":
-
-        def once():
-            trains = fresh_stream()
-            for t in range(x.shape[0]):
-                for name, values in sim.step(x[t]).items():
-                    trains[name][t] = values["spikes"]
-            return trains
-    else:
-
-        def once():
-            trains = fresh_stream()
-            for t in range(0, x.shape[0], args.chunk):
-                result = sim.stream(x[t : t + args.chunk])
-                for name, spikes in result.spikes.items():
-                    trains[name][t : t + args.chunk] = spikes
-            return trains
+    label = {"run": "run()", "step": "step()", "stream": f"stream() of {args.chunk}"}[args.mode]
+    once = ways(sim, x, [args.chunk])[label]
 
     times, spikes = common.time_repeats(once, args.warmup, args.repeats or 5)
     pops = [name for name, _ in graph.populations()]
