@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from spikesim.io.atomic import atomic_path
+from spikesim.workloads import load_workload
 
 REPO = Path(__file__).resolve().parents[1]
 PEERS_VENV = Path(os.environ.get("PEERS_VENV", "/tmp/peers-venv"))
@@ -44,11 +45,10 @@ def cut_to_one_sample(src: Path, dst: Path, peers: Path) -> None:
     sys.path.insert(0, str(peers))
     import reference
 
-    with np.load(src, allow_pickle=False) as z:
-        wl = {k: z[k] for k in z.files}
+    wl = load_workload(src)
     wl["input"] = wl["input"][:, :1]
-    wl["batch"] = np.array(1)
-    layers = reference.run_w2({k: (v.item() if v.shape == () else v) for k, v in wl.items()})
+    wl["batch"] = 1
+    layers = reference.run_w2(wl)
     wl["ref_layer_spikes"] = np.array([int(s.sum()) for s in layers])
     wl["ref_out_spikes"] = np.array(int(layers[-1].sum()))
     wl["ref_counts"] = layers[-1].sum(axis=0).astype(np.int32)
